@@ -34,7 +34,10 @@ export const ERROR_CODES = {
   PGRST205: 404, // unknown table
   '42703': 400, // unknown column in select, filter or order
   '42883': 400, // operator or cast that does not apply to the column's type
+  '42P10': 400, // on_conflict names columns with no unique constraint over exactly them
+  '42704': 400, // unknown type name in a ::cast
   '22P02': 400, // a value that does not convert to the column's type
+  RG404: 404, // row URL names a row that does not exist (or the caller may not see)
   '22023': 400, // invalid parameter value (bad regular expression, bad limit)
   RG100: 400, // PATCH/DELETE without any filter, refused by the safe-update rule
   RG101: 400, // body names a generated column or a column that cannot be written
@@ -111,6 +114,14 @@ export const errors = {
     }),
   notImplemented: (what: string, hint: string | null = null) =>
     rowgateError('PGRST127', `Feature not implemented: ${what}`, { hint }),
+  notNull: (table: string, column: string) =>
+    rowgateError('23502', `null value in column "${column}" of relation "${table}" violates not-null constraint`, {
+      details: `Column '${column}' is required and has no default.`,
+    }),
+  rowNotFound: (table: string) =>
+    rowgateError('RG404', `No row of '${table}' has that key`, {
+      hint: 'Row URLs take the primary key; composite keys are comma separated in key order.',
+    }),
   internal: (cause: unknown) => rowgateError('RG500', 'Internal server error', { cause }),
 };
 

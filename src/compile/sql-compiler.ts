@@ -1,0 +1,265 @@
+/**
+ * Stage 3: Plan -> SQL text and the list of parameters to bind. The base class emits the SQL all
+ * engines share; a dialect overrides the small protected hooks where its SQL differs (JSON
+ * building, pattern and regex operators, inserting from a JSON body). Kysely's `sql` template
+ * quotes identifiers and numbers placeholders for the engine, so no SQL string is concatenated
+ * from user input: identifiers come from the schema, values are `Param` placeholders.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Column, Table } from '../schema/model.js';
+import type { JsonPathStep } from '../request/types.js';
+import type {
+  CastType,
+  CompareOperator,
+  DeletePlan,
+  Expr,
+  InsertPlan,
+  OrderNode,
+  OutputField,
+  Param,
+  PlanKind,
+  Predicate,
+  QueryPlan,
+  ReadPlan,
+  Returning,
+  UpdatePlan,
+} from '../plan/plan-nodes.js';
+
+export type Sql = RawBuilder<unknown>;
+
+/** SQL text and, in placeholder order, where each bound value comes from. */
+export interface CompiledQuery {
+  readonly sql: string;
+  readonly params: readonly Param[];
+}
+
+export interface CompiledRead {
+  readonly kind: 'read';
+  /** One row per result row; column 0 is the row as JSON text. */
+  readonly main: CompiledQuery;
+  /** `count(*)` over the same filters without limit, when the client asked for a count. */
+  readonly count: CompiledQuery | null;
+}
+
+export interface CompiledWrite {
+  readonly kind: 'write';
+  /** Returns, per written row, the columns named in `returns` (JSON text each), or nothing. */
+  readonly main: CompiledQuery;
+  readonly returns: { readonly body: boolean; readonly key: boolean };
+}
+
+export type CompiledPlan = CompiledRead | CompiledWrite;
+
+const COMPARE_SQL: Record<'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte', string> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+};
+
+export abstract class SqlCompiler {
+  constructor(protected readonly db: Kysely<any>) {}
+
+  /** Dispatch by plan kind: a new kind without a compiler fails to type-check here. */
+  private readonly byKind: { [K in PlanKind]: (plan: Extract<QueryPlan, { kind: K }>) => CompiledPlan } = {
+    read: (p) => this.compileRead(p),
+    insert: (p) => this.compileInsert(p),
+    update: (p) => this.compileUpdate(p),
+    delete: (p) => this.compileDelete(p),
+  };
+
+  compile(plan: QueryPlan): CompiledPlan {
+    return (this.byKind[plan.kind] as (p: QueryPlan) => CompiledPlan)(plan);
+  }
+
+  protected finish(query: Sql): CompiledQuery {
+    const compiled = query.compile(this.db);
+    return { sql: compiled.sql, params: compiled.parameters as Param[] };
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  protected compileRead(plan: ReadPlan): CompiledRead {
+    const from = this.table(plan.table);
+    const where = plan.where ? sql` where ${this.predicate(plan.where)}` : sql``;
+    const order = plan.order.length > 0 ? sql` order by ${sql.join(plan.order.map((o) => this.orderTerm(o)))}` : sql``;
+    const main = sql`select ${this.jsonRow(plan.fields)} from ${from}${where}${order}${this.limitOffset(plan.limit, plan.offset)}`;
+    return {
+      kind: 'read',
+      main: this.finish(main),
+      count: plan.count ? this.finish(sql`select count(*) from ${from}${where}`) : null,
+    };
+  }
+
+  protected limitOffset(limit: Param, offset: Param | null): Sql {
+    return offset ? sql` limit ${limit} offset ${offset}` : sql` limit ${limit}`;
+  }
+
+  protected orderTerm(o: OrderNode): Sql {
+    const expr = this.expr(o.expr);
+    const dir = o.direction === 'desc' ? sql` desc` : sql` asc`;
+    // PostgreSQL's defaults (nulls last ascending, first descending) on every engine; a NOT NULL
+    // column needs no clause, which keeps engines free to walk an index.
+    const nulls = o.nulls ?? (o.direction === 'desc' ? 'first' : 'last');
+    const nullable = o.expr.kind !== 'column' || o.expr.column.nullable;
+    if (!nullable && o.nulls === null) return sql`${expr}${dir}`;
+    return sql`${expr}${dir}${this.nullsOrder(nulls)}`;
+  }
+
+  protected nullsOrder(nulls: 'first' | 'last'): Sql {
+    return nulls === 'first' ? sql` nulls first` : sql` nulls last`;
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  protected compileInsert(plan: InsertPlan): CompiledWrite {
+    const names = [...plan.fixed.map((f) => f.column), ...plan.columns];
+    const conflict = plan.onConflict ? this.onConflict(plan.onConflict.columns, plan.onConflict.action, plan.columns) : sql``;
+    const insert = sql`insert into ${this.table(plan.table)} (${sql.join(names.map((c) => this.id(c.name)))}) ${this.rowsFromBody(plan)}${conflict}`;
+    return this.withReturning(plan.table, insert, plan.returning);
+  }
+
+  protected onConflict(target: readonly Column[], action: 'update' | 'nothing', columns: readonly Column[]): Sql {
+    const keys = new Set(target.map((c) => c.name));
+    const set = columns.filter((c) => !keys.has(c.name));
+    const on = sql` on conflict (${sql.join(target.map((c) => this.id(c.name)))})`;
+    if (action === 'nothing' || set.length === 0) return sql`${on} do nothing`;
+    return sql`${on} do update set ${sql.join(set.map((c) => sql`${this.id(c.name)} = excluded.${this.id(c.name)}`))}`;
+  }
+
+  protected compileUpdate(plan: UpdatePlan): CompiledWrite {
+    const set = sql.join(plan.columns.map((c) => sql`${this.id(c.name)} = ${this.bodyField(sql`${{ kind: 'body' } satisfies Param}`, c)}`));
+    const where = plan.where ? sql` where ${this.predicate(plan.where)}` : sql``;
+    return this.withReturning(plan.table, sql`update ${this.table(plan.table)} set ${set}${where}`, plan.returning);
+  }
+
+  protected compileDelete(plan: DeletePlan): CompiledWrite {
+    const where = plan.where ? sql` where ${this.predicate(plan.where)}` : sql``;
+    return this.withReturning(plan.table, sql`delete from ${this.table(plan.table)}${where}`, plan.returning);
+  }
+
+  protected withReturning(table: Table, statement: Sql, returning: Returning): CompiledWrite {
+    const items: Sql[] = [];
+    if (returning.fields) items.push(this.jsonRow(returning.fields));
+    if (returning.key) items.push(this.jsonArray(returning.key.map((c) => this.id(c.name))));
+    const main = items.length > 0 ? sql`${statement} returning ${sql.join(items)}` : statement;
+    return { kind: 'write', main: this.finish(main), returns: { body: returning.fields !== null, key: returning.key !== null } };
+  }
+
+  // ---- expressions -------------------------------------------------------------------------
+
+  protected predicate(p: Predicate): Sql {
+    const core = this.positivePredicate(p);
+    return p.negated ? sql`not (${core})` : core;
+  }
+
+  private positivePredicate(p: Predicate): Sql {
+    switch (p.kind) {
+      case 'and':
+      case 'or':
+        if (p.items.length === 0) return p.kind === 'and' ? sql`1 = 1` : sql`1 = 0`;
+        return sql`(${sql.join(p.items.map((i) => this.predicate(i)), p.kind === 'and' ? sql` and ` : sql` or `)})`;
+      case 'compare':
+        return this.compare(p.operator, this.expr(p.left), p.right);
+      case 'in':
+        // An empty list matches nothing; `x in ()` is not valid SQL on every engine.
+        if (p.values.length === 0) return sql`1 = 0`;
+        return sql`${this.expr(p.left)} in (${sql.join(p.values.map((v) => sql`${v}`))})`;
+      case 'is':
+        return this.isTest(this.expr(p.left), p.value);
+      case 'quantified': {
+        if (p.values.length === 0) return p.quantifier === 'any' ? sql`1 = 0` : sql`1 = 1`;
+        const left = this.expr(p.left);
+        const joiner = p.quantifier === 'any' ? sql` or ` : sql` and `;
+        return sql`(${sql.join(p.values.map((v) => this.compare(p.operator, left, v)), joiner)})`;
+      }
+    }
+  }
+
+  protected compare(op: CompareOperator, left: Sql, right: Param): Sql {
+    switch (op) {
+      case 'like':
+        return sql`${left} like ${right}`;
+      case 'ilike':
+        return this.ilike(left, right);
+      case 'match':
+        return this.regexMatch(left, right, false);
+      case 'imatch':
+        return this.regexMatch(left, right, true);
+      case 'isdistinct':
+        return sql`${left} is distinct from ${right}`;
+      default:
+        return sql`${left} ${sql.raw(COMPARE_SQL[op])} ${right}`;
+    }
+  }
+
+  protected ilike(left: Sql, right: Param): Sql {
+    return sql`${left} ilike ${right}`;
+  }
+
+  protected abstract regexMatch(left: Sql, pattern: Param, caseInsensitive: boolean): Sql;
+
+  protected isTest(left: Sql, value: 'null' | 'not_null' | 'true' | 'false' | 'unknown'): Sql {
+    switch (value) {
+      case 'null':
+      case 'unknown':
+        return sql`${left} is null`;
+      case 'not_null':
+        return sql`${left} is not null`;
+      case 'true':
+        return sql`${left} is true`;
+      case 'false':
+        return sql`${left} is false`;
+    }
+  }
+
+  protected expr(e: Expr): Sql {
+    if (e.kind === 'column') return this.id(e.column.name);
+    return this.jsonPath(this.id(e.column.name), e.path);
+  }
+
+  /** `data->'a'->>'b'`: PostgreSQL's operators, which SQLite 3.38+ shares. */
+  protected jsonPath(base: Sql, path: readonly JsonPathStep[]): Sql {
+    let out = base;
+    for (const step of path) {
+      const key: Param = { kind: 'const', value: step.key };
+      out = step.arrow === '->' ? sql`${out} -> ${key}` : sql`${out} ->> ${key}`;
+    }
+    return out;
+  }
+
+  /** The JSON object a row becomes: `{"alias": value, …}` built by the database. */
+  protected jsonRow(fields: readonly OutputField[]): Sql {
+    return this.jsonObject(fields.map((f) => [f.name, this.jsonValue(f)]));
+  }
+
+  /** A field's value as it must appear in JSON: typed per column type or cast. */
+  protected jsonValue(field: OutputField): Sql {
+    const expr = this.expr(field.expr);
+    if (field.cast) return this.castForJson(expr, field.cast);
+    if (field.expr.kind === 'json-path') {
+      const last = field.expr.path[field.expr.path.length - 1];
+      return last.arrow === '->' ? this.jsonValueOfType(expr, 'json') : expr;
+    }
+    return this.jsonValueOfType(expr, field.expr.column.type);
+  }
+
+  protected abstract jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql;
+  protected abstract jsonArray(items: readonly Sql[]): Sql;
+  protected abstract jsonValueOfType(expr: Sql, type: Column['type']): Sql;
+  protected abstract castForJson(expr: Sql, cast: CastType): Sql;
+  /** `select <row values> from <json body rows>`, the source of an insert. */
+  protected abstract rowsFromBody(plan: InsertPlan): Sql;
+  /** One column's value taken from a JSON object expression (the PATCH body). */
+  protected abstract bodyField(object: Sql, column: Column): Sql;
+
+  protected id(name: string): Sql {
+    return sql.id(name);
+  }
+
+  protected table(table: Table): Sql {
+    return table.namespace ? sql.id(table.namespace, table.name) : sql.id(table.name);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The options of a rowgate server and their defaults, in one place. The CLI and `createServer()`
+ * both end here; nothing else reads the environment.
+ */
+export type AnonAccess = 'write' | 'read' | 'none';
+
+export interface RowgateOptions {
+  /** Database URL: `sqlite:PATH` or a bare path ending in .db/.sqlite/.sqlite3. */
+  readonly db: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** What requests without credentials may do. Defaults to `write` on loopback; required elsewhere. */
+  readonly anon?: AnonAccess;
+  /** At most this many rows per response; a larger `limit` is clamped. Default 1,000. */
+  readonly maxRows?: number;
+  /** Largest request body in bytes; larger gets 413. Default 1 MiB. */
+  readonly bodyLimit?: number;
+  /** A request that has not been answered by then gets 504. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** A statement running longer is cancelled (504). Default 10 s. */
+  readonly statementTimeoutMs?: number;
+  /** Allow PATCH/DELETE without any filter (they change every row). Default false. */
+  readonly allowUnfilteredWrites?: boolean;
+  /** `false` silences the request log; a pino level name narrows it. Default 'info'. */
+  readonly logLevel?: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** Where log lines go (default stdout). */
+  readonly logStream?: NodeJS.WritableStream;
+  /** Title of the OpenAPI document. */
+  readonly title?: string;
+}
+
+export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon'>> & {
+  readonly anon: AnonAccess;
+  readonly logStream: NodeJS.WritableStream | undefined;
+};
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3000,
+  maxRows: 1000,
+  bodyLimit: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  statementTimeoutMs: 10_000,
+  allowUnfilteredWrites: false,
+  logLevel: 'info',
+  title: 'rowgate',
+} as const;
+
+/** Thrown for options that must stop the server from starting; the message says why and what to do. */
+export class ConfigError extends Error {}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function resolveOptions(options: RowgateOptions): ResolvedOptions {
+  const host = options.host ?? DEFAULTS.host;
+  if (!isLoopback(host) && options.anon === undefined) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} with no auth configured: anyone who can reach it could read and change every row. ` +
+        `Bind to 127.0.0.1, or choose what anonymous callers may do with --anon read|write|none.`,
+    );
+  }
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+    return v;
+  };
+  return {
+    db: options.db,
+    host,
+    port: options.port ?? DEFAULTS.port,
+    anon: options.anon ?? 'write',
+    maxRows: positive('maxRows', options.maxRows, DEFAULTS.maxRows),
+    bodyLimit: positive('bodyLimit', options.bodyLimit, DEFAULTS.bodyLimit),
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
+    statementTimeoutMs: positive('statementTimeoutMs', options.statementTimeoutMs, DEFAULTS.statementTimeoutMs),
+    allowUnfilteredWrites: options.allowUnfilteredWrites ?? DEFAULTS.allowUnfilteredWrites,
+    logLevel: options.logLevel ?? DEFAULTS.logLevel,
+    logStream: options.logStream,
+    title: options.title ?? DEFAULTS.title,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The contract every engine implements: how to compile (a SqlCompiler subclass), how to run
+ * (a Driver), how to read the catalog, and how its native errors map onto neutral kinds.
+ * Everything engine-specific lives behind this interface, in `dialect/<engine>/`.
+ */
+import type { CompiledQuery, SqlCompiler } from '../compile/sql-compiler.js';
+import type { DatabaseErrorKind } from '../execute/database-errors.js';
+import type { ColumnType, Schema } from '../schema/model.js';
+
+export type EngineName = 'sqlite' | 'postgres' | 'mysql';
+
+/** A compiled query with its values bound, ready for the driver. */
+export interface BoundQuery {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export interface ReadResult {
+  /** Column 0 of each row is the row's JSON text, built by the database. */
+  readonly rows: readonly string[];
+  readonly total: number | null;
+}
+
+export interface WriteResult {
+  /** Per written row, the returned columns (JSON text), when the statement returns any. */
+  readonly rows: readonly (readonly string[])[];
+  readonly affected: number;
+}
+
+export interface WriteOptions {
+  readonly returnsRows: boolean;
+  /** Undo everything after the statement ran (`Prefer: tx=rollback`). */
+  readonly rollback: boolean;
+  /** Runs inside the transaction before commit; throwing rolls the write back. */
+  readonly check?: (result: WriteResult) => void;
+}
+
+export interface Driver {
+  read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult>;
+  write(main: BoundQuery, options: WriteOptions): Promise<WriteResult>;
+  /** Resolves when the database answers; used by `/_/ready`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A native error translated: its neutral kind and what may be told to the client. */
+export interface NativeErrorInfo {
+  readonly kind: DatabaseErrorKind;
+  readonly message: string;
+  readonly details?: string | null;
+}
+
+export interface Dialect {
+  readonly name: EngineName;
+  readonly compiler: SqlCompiler;
+  readonly driver: Driver;
+  /** A short, password-free description of what is served, for logs and the banner. */
+  readonly description: string;
+  introspect(version: number): Promise<Schema>;
+  /** A request value already converted to its JS type, as this engine's driver wants it bound. */
+  toDriverValue(value: unknown, type: ColumnType): unknown;
+  /** Native error -> neutral kind, or null when the error is not the database's. */
+  translateError(error: unknown): NativeErrorInfo | null;
+}
+
+export type { CompiledQuery };

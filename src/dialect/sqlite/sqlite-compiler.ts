@@ -1,0 +1,95 @@
+/**
+ * SQLite's overrides of the base compiler: JSON built with json_object, booleans stored as 0/1
+ * rendered as true/false, BLOBs as base64, regular expressions through the functions the
+ * SQLite driver registers, and inserts that read their rows from the JSON body with json_each.
+ */
+import { sql } from 'kysely';
+import { SqlCompiler, type Sql } from '../../compile/sql-compiler.js';
+import type { CastType, InsertPlan, Param } from '../../plan/plan-nodes.js';
+import type { Column, ColumnType } from '../../schema/model.js';
+
+export class SqliteCompiler extends SqlCompiler {
+  protected override jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql {
+    // Keys are output names; they are bound as constants so no name is ever spliced into SQL.
+    return sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${{ kind: 'const', value: k } satisfies Param}, ${v}`))})`;
+  }
+
+  protected override jsonArray(items: readonly Sql[]): Sql {
+    return sql`json_array(${sql.join(items)})`;
+  }
+
+  protected override jsonValueOfType(expr: Sql, type: ColumnType): Sql {
+    switch (type) {
+      case 'boolean':
+        return sql`case when ${expr} is null then null when ${expr} then json('true') else json('false') end`;
+      case 'json':
+        // Text that is not valid JSON stays a string rather than failing the whole response.
+        return sql`case when json_valid(${expr}) then json(${expr}) else ${expr} end`;
+      case 'blob':
+        return sql`rowgate_base64(${expr})`;
+      default:
+        return expr;
+    }
+  }
+
+  protected override castForJson(expr: Sql, cast: CastType): Sql {
+    switch (cast) {
+      case 'text':
+      case 'date':
+      case 'timestamp':
+        return sql`cast(${expr} as text)`;
+      case 'integer':
+      case 'bigint':
+        return sql`cast(${expr} as integer)`;
+      case 'numeric':
+      case 'number':
+        return sql`cast(${expr} as real)`;
+      case 'boolean':
+        return this.jsonValueOfType(expr, 'boolean');
+      case 'json':
+        return this.jsonValueOfType(expr, 'json');
+    }
+  }
+
+  protected override ilike(left: Sql, right: Param): Sql {
+    // case_sensitive_like is on (PostgREST's `like` is case sensitive), so ilike folds both sides.
+    return sql`lower(${left}) like lower(${right})`;
+  }
+
+  protected override regexMatch(left: Sql, pattern: Param, caseInsensitive: boolean): Sql {
+    return caseInsensitive ? sql`rowgate_imatch(${pattern}, ${left})` : sql`${left} regexp ${pattern}`;
+  }
+
+  protected override compare(op: Parameters<SqlCompiler['compare']>[0], left: Sql, right: Param): Sql {
+    if (op === 'isdistinct') return sql`${left} is not ${right}`;
+    return super.compare(op, left, right);
+  }
+
+  protected override rowsFromBody(plan: InsertPlan): Sql {
+    const body: Param = { kind: 'body' };
+    const values = [
+      ...plan.fixed.map((f) => sql`${f.value}`),
+      ...plan.columns.map((c) => this.bodyField(sql`value`, c)),
+    ];
+    // `where true` resolves SQLite's parsing ambiguity between a join's ON and an upsert's ON CONFLICT.
+    return sql`select ${sql.join(values)} from json_each(${body}) where true`;
+  }
+
+  protected override bodyField(object: Sql, column: Column): Sql {
+    const key: Param = { kind: 'const', value: jsonKey(column.name) };
+    switch (column.type) {
+      case 'json':
+        // `->` keeps JSON text (a string stays quoted), which is what a JSON column stores.
+        return sql`${object} -> ${key}`;
+      case 'blob':
+        return sql`rowgate_unbase64(${object} ->> ${key})`;
+      default:
+        return sql`${object} ->> ${key}`;
+    }
+  }
+}
+
+/** SQLite reads a right operand starting with `$` as a JSON path; other text is an object key. */
+function jsonKey(name: string): string {
+  return name.startsWith('$') ? `$."${name}"` : name;
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs compiled queries on one better-sqlite3 connection. Statements are prepared once per SQL
+ * text and reused. Writes run in `BEGIN IMMEDIATE` transactions so a writer never upgrades a read
+ * lock mid-way (the cause of SQLITE_BUSY deadlocks). better-sqlite3 is synchronous: a query holds
+ * the event loop while it runs, so reads check a deadline between rows (statement timeout).
+ */
+import type Database from 'better-sqlite3';
+import type { BoundQuery, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
+
+/** Thrown inside a write transaction to undo it on purpose (`Prefer: tx=rollback`). */
+class Rollback extends Error {
+  constructor(readonly result: WriteResult) {
+    super('rollback');
+  }
+}
+
+export class StatementTimeoutError extends Error {
+  readonly code = 'SQLITE_INTERRUPT';
+}
+
+const STATEMENT_CACHE_LIMIT = 2000;
+
+export class SqliteDriver implements Driver {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly statementTimeoutMs: number,
+  ) {}
+
+  private prepare(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
+      statement = this.db.prepare(text);
+      if (statement.reader) statement.raw(true);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
+    const deadline = performance.now() + this.statementTimeoutMs;
+    const rows: string[] = [];
+    let n = 0;
+    for (const row of this.prepare(main.sql).iterate(...main.params) as IterableIterator<unknown[]>) {
+      rows.push(row[0] as string);
+      // Checking the clock every 64 rows keeps its cost out of small reads.
+      if ((++n & 63) === 0 && performance.now() > deadline) throw new StatementTimeoutError('statement timeout');
+    }
+    const total = count ? Number((this.prepare(count.sql).get(...count.params) as unknown[])[0]) : null;
+    return { rows, total };
+  }
+
+  async write(main: BoundQuery, options: WriteOptions): Promise<WriteResult> {
+    const statement = this.prepare(main.sql);
+    const run = this.db.transaction((): WriteResult => {
+      let result: WriteResult;
+      if (options.returnsRows) {
+        const rows = statement.raw(true).all(...main.params) as string[][];
+        result = { rows, affected: rows.length };
+      } else {
+        result = { rows: [], affected: statement.run(...main.params).changes };
+      }
+      options.check?.(result);
+      if (options.rollback) throw new Rollback(result);
+      return result;
+    });
+    try {
+      return run.immediate();
+    } catch (e) {
+      if (e instanceof Rollback) return e.result;
+      throw e;
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.prepare('select 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Turns a compiled query's parameter list into the values to bind for one request: request text
+ * converted to the column's type (a 400 naming the column when it does not convert), the body as
+ * JSON text, limits clamped. The only place request values meet SQL, always as bound parameters.
+ */
+import { errors } from '../errors/catalog.js';
+import type { ApiRequest } from '../request/types.js';
+import type { ColumnType } from '../schema/model.js';
+import type { Param } from '../plan/plan-nodes.js';
+import type { CompiledQuery } from '../compile/sql-compiler.js';
+import type { BoundQuery, Dialect } from '../dialect/dialect.js';
+
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const TRUE = new Set(['true', 't', 'yes', 'y', 'on', '1']);
+const FALSE = new Set(['false', 'f', 'no', 'n', 'off', '0']);
+
+export function bindQuery(query: CompiledQuery, api: ApiRequest, dialect: Dialect): BoundQuery {
+  const params = new Array<unknown>(query.params.length);
+  for (let i = 0; i < params.length; i++) params[i] = bindParam(query.params[i], api, dialect);
+  return { sql: query.sql, params };
+}
+
+function bindParam(param: Param, api: ApiRequest, dialect: Dialect): unknown {
+  switch (param.kind) {
+    case 'value':
+      return dialect.toDriverValue(convertValue(api.values[param.ref], param.type, param.column), param.type);
+    case 'const':
+      return param.value;
+    case 'limit': {
+      if (param.ref === null) return param.max;
+      const n = Number(api.values[param.ref]);
+      return n < param.max ? n : param.max;
+    }
+    case 'body':
+      return bodyText(api);
+  }
+}
+
+/** The body as a JSON array of row objects, the form every engine's insert reads rows from. */
+function bodyText(api: ApiRequest): string {
+  const body = api.body;
+  if (!body) return '[]';
+  if (api.method === 'PATCH' || api.method === 'PUT') return JSON.stringify(body.rows[0]);
+  return body.isArray ? body.raw : `[${body.raw}]`;
+}
+
+/** Request text -> the JS value of the column's type. */
+export function convertValue(text: string, type: ColumnType, column: string): unknown {
+  switch (type) {
+    case 'integer':
+    case 'bigint': {
+      if (!INTEGER.test(text)) throw errors.invalidValue(column, type, text);
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : BigInt(text);
+    }
+    case 'number':
+    case 'numeric': {
+      const t = text.trim();
+      if (!NUMBER.test(t)) throw errors.invalidValue(column, type, text);
+      return Number(t);
+    }
+    case 'boolean': {
+      const t = text.toLowerCase();
+      if (TRUE.has(t)) return true;
+      if (FALSE.has(t)) return false;
+      throw errors.invalidValue(column, 'boolean', text);
+    }
+    default:
+      return text;
+  }
+}

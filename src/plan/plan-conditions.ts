@@ -1,0 +1,75 @@
+/**
+ * Filters and logic trees of the URL -> predicates over resolved columns. Decides the type each
+ * value is converted to before binding (the column's, or text for pattern operators and JSON paths).
+ */
+import { errors, rowgateError } from '../errors/catalog.js';
+import type { ColumnType, Table } from '../schema/model.js';
+import type { Condition, FieldPath, Filter, FilterOperator } from '../request/types.js';
+import type { CompareOperator, Expr, Param, Predicate } from './plan-nodes.js';
+import { resolveColumn } from './resolve-names.js';
+
+/** Resolves `col` or `col->a->>b` on the table. */
+export function resolveExpr(table: Table, field: FieldPath): Expr {
+  const column = resolveColumn(table, field.name);
+  if (field.jsonPath.length === 0) return { kind: 'column', column };
+  return { kind: 'json-path', column, path: field.jsonPath };
+}
+
+/** The type a value compared with `expr` is converted to. */
+export function valueTypeOf(expr: Expr): ColumnType {
+  // A JSON path yields text (->>) or JSON text (->); either compares with a text value.
+  return expr.kind === 'column' ? expr.column.type : 'text';
+}
+
+const PATTERN_OPERATORS = new Set<FilterOperator>(['like', 'ilike', 'match', 'imatch']);
+const COMPARE_OPERATORS = new Set<FilterOperator>(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'isdistinct']);
+
+export function planConditions(table: Table, conditions: readonly Condition[]): Predicate | null {
+  if (conditions.length === 0) return null;
+  const items = conditions.map((c) => planCondition(table, c));
+  return items.length === 1 ? items[0] : { kind: 'and', negated: false, items };
+}
+
+function planCondition(table: Table, condition: Condition): Predicate {
+  if (condition.kind === 'filter') return planFilter(table, condition);
+  return {
+    kind: condition.kind,
+    negated: condition.negated,
+    items: condition.conditions.map((c) => planCondition(table, c)),
+  };
+}
+
+function planFilter(table: Table, filter: Filter): Predicate {
+  const left = resolveExpr(table, filter.field);
+  const { operator, value, negated } = filter;
+  const column = left.kind === 'column' ? left.column.name : filter.field.name;
+  const type = PATTERN_OPERATORS.has(operator) ? 'text' : valueTypeOf(left);
+  const param = (ref: number): Param => ({ kind: 'value', ref, type, column });
+
+  switch (value.kind) {
+    case 'is':
+      return { kind: 'is', left, value: value.value, negated };
+    case 'list':
+      if (operator !== 'in') break;
+      return { kind: 'in', left, values: value.values.map(param), negated };
+    case 'single':
+      if (!COMPARE_OPERATORS.has(operator)) break;
+      return { kind: 'compare', operator: operator as CompareOperator, left, right: param(value.value), negated };
+    case 'quantified':
+      if (!COMPARE_OPERATORS.has(operator) || operator === 'isdistinct' || operator === 'neq') break;
+      return {
+        kind: 'quantified',
+        operator: operator as CompareOperator,
+        quantifier: value.quantifier,
+        left,
+        values: value.values.map(param),
+        negated,
+      };
+    case 'fts':
+      // TODO(issue 3): full-text search with each engine's own facility.
+      throw errors.notImplemented(`the ${operator} operator`, 'Full-text search arrives with the query-depth work.');
+  }
+  throw rowgateError('42883', `operator ${operator} does not apply to column ${table.name}.${column} here`, {
+    hint: 'Array and range operators (cs, cd, ov, sl, sr, nxr, nxl, adj) need a PostgreSQL array or range column.',
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The plan: every name resolved against the schema, every limit applied, still plain data with no
+ * SQL text. Stage 3 (compile) turns it into SQL for one engine. Values are not here: a plan holds
+ * `Param` nodes saying where each bound value comes from, so one plan serves every request of the
+ * same shape.
+ */
+import type { Column, ColumnType, Table } from '../schema/model.js';
+import type { JsonPathStep, ValueRef } from '../request/types.js';
+
+/** Where a bound parameter's value comes from when a request of this shape is executed. */
+export type Param =
+  /** `values[ref]` converted to `type` (a 400 when it does not convert), e.g. the `5` of `id=eq.5`. */
+  | { readonly kind: 'value'; readonly ref: ValueRef; readonly type: ColumnType; readonly column: string }
+  /** The request body as JSON text, e.g. bound once for a bulk insert. */
+  | { readonly kind: 'body' }
+  /** `min(values[ref], max)`, or `max` when the client gave no limit. */
+  | { readonly kind: 'limit'; readonly ref: ValueRef | null; readonly max: number }
+  /** A constant chosen by the planner (a JSON path, a key name). */
+  | { readonly kind: 'const'; readonly value: string | number };
+
+/** Type names a `::cast` may name, as PostgREST clients write them; each dialect spells them its own way. */
+export type CastType = 'text' | 'integer' | 'bigint' | 'numeric' | 'number' | 'boolean' | 'json' | 'date' | 'timestamp';
+
+/** A value expression over the current table's row. */
+export type Expr =
+  /** `price` */
+  | { readonly kind: 'column'; readonly column: Column }
+  /** `data->'a'->>'b'` */
+  | { readonly kind: 'json-path'; readonly column: Column; readonly path: readonly JsonPathStep[] };
+
+/** One key of the JSON object each row becomes: `alias:col::cast`. */
+export interface OutputField {
+  readonly name: string;
+  readonly expr: Expr;
+  readonly cast: CastType | null;
+}
+
+export type CompareOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch' | 'isdistinct';
+
+export type Predicate =
+  | { readonly kind: 'and' | 'or'; readonly negated: boolean; readonly items: readonly Predicate[] }
+  /** `price=gte.10` */
+  | { readonly kind: 'compare'; readonly operator: CompareOperator; readonly left: Expr; readonly right: Param; readonly negated: boolean }
+  /** `id=in.(1,2,3)`; an empty list matches nothing (PostgREST). */
+  | { readonly kind: 'in'; readonly left: Expr; readonly values: readonly Param[]; readonly negated: boolean }
+  /** `deleted_at=is.null` */
+  | { readonly kind: 'is'; readonly left: Expr; readonly value: 'null' | 'not_null' | 'true' | 'false' | 'unknown'; readonly negated: boolean }
+  /** `name=like(any).{a*,b*}` */
+  | {
+      readonly kind: 'quantified';
+      readonly operator: CompareOperator;
+      readonly quantifier: 'any' | 'all';
+      readonly left: Expr;
+      readonly values: readonly Param[];
+      readonly negated: boolean;
+    };
+
+export interface OrderNode {
+  readonly expr: Expr;
+  readonly direction: 'asc' | 'desc';
+  readonly nulls: 'first' | 'last' | null;
+}
+
+/** GET /products?select=…&price=gte.10&order=price.desc&limit=5 */
+export interface ReadPlan {
+  readonly kind: 'read';
+  readonly table: Table;
+  readonly fields: readonly OutputField[];
+  readonly where: Predicate | null;
+  readonly order: readonly OrderNode[];
+  readonly limit: Param;
+  readonly offset: Param | null;
+  readonly count: boolean;
+}
+
+/** What a write sends back: nothing, the key of each row (for `Location`), or the rows themselves. */
+export interface Returning {
+  readonly fields: readonly OutputField[] | null;
+  readonly key: readonly Column[] | null;
+}
+
+/** POST /products (one object or an array), with `on_conflict` for upserts and PUT on a row URL. */
+export interface InsertPlan {
+  readonly kind: 'insert';
+  readonly table: Table;
+  readonly columns: readonly Column[];
+  /** Columns whose value comes from the URL rather than the body: the key of a PUT row URL. */
+  readonly fixed: readonly { readonly column: Column; readonly value: Param }[];
+  readonly onConflict: { readonly columns: readonly Column[]; readonly action: 'update' | 'nothing' } | null;
+  readonly returning: Returning;
+}
+
+/** PATCH /products?id=eq.5 with a JSON object */
+export interface UpdatePlan {
+  readonly kind: 'update';
+  readonly table: Table;
+  readonly columns: readonly Column[];
+  readonly where: Predicate | null;
+  readonly returning: Returning;
+}
+
+/** DELETE /products?id=eq.5 */
+export interface DeletePlan {
+  readonly kind: 'delete';
+  readonly table: Table;
+  readonly where: Predicate | null;
+  readonly returning: Returning;
+}
+
+export type MutatePlan = InsertPlan | UpdatePlan | DeletePlan;
+export type QueryPlan = ReadPlan | MutatePlan;
+export type PlanKind = QueryPlan['kind'];

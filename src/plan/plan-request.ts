@@ -1,0 +1,106 @@
+/**
+ * Stage 2 entry: ApiRequest + Schema -> RequestPlan. Pure; the plan holds everything the later
+ * stages need (the query plan, how to answer, the body check), so requests of the same shape
+ * reuse it without planning again.
+ */
+import { errors, rowgateError } from '../errors/catalog.js';
+import type { Schema, Table } from '../schema/model.js';
+import type { ApiRequest, MediaType, ReturnPreference, ValueRef } from '../request/types.js';
+import { bodyValidatorFor, type BodyValidator } from './body-validator.js';
+import { buildDeletePlan, buildInsertPlan, buildUpdatePlan, type MutateRules } from './mutate-plan.js';
+import type { QueryPlan } from './plan-nodes.js';
+import { buildReadPlan, type PlanLimits } from './read-plan.js';
+import { keyColumns, resolveTable } from './resolve-names.js';
+
+export interface PlanOptions extends PlanLimits, MutateRules {}
+
+export interface RequestPlan {
+  readonly query: QueryPlan;
+  readonly table: Table;
+  /** `object`: Accept asked for one object (406 unless exactly one row); `row`: a row URL (404 unless one). */
+  readonly singular: 'object' | 'row' | null;
+  readonly media: MediaType;
+  readonly headersOnly: boolean;
+  readonly returnPreference: ReturnPreference;
+  /** Prefer: count=… was given: the response's Content-Range carries the total. */
+  readonly count: boolean;
+  /** Prefer: tx=rollback: run, answer, and undo. */
+  readonly rollback: boolean;
+  readonly maxAffected: number | null;
+  readonly validateBody: BodyValidator | null;
+  /** PUT on a row URL: body values of key columns must equal the URL's (PGRST115). */
+  readonly keyChecks: readonly { readonly column: string; readonly ref: ValueRef }[];
+  /** The `Preference-Applied` header value, or null. */
+  readonly preferenceApplied: string | null;
+}
+
+export function planRequest(api: ApiRequest, schema: Schema, options: PlanOptions): RequestPlan {
+  if (api.target.kind === 'rpc') {
+    // TODO(issue 5): actions at /rpc/<name>.
+    throw rowgateError('PGRST202', `Could not find the function '${api.target.name}' in the schema cache`);
+  }
+  if (api.target.kind === 'root') throw errors.methodNotAllowed(api.method, '/');
+  const table = resolveTable(schema, api.target.name);
+  const query = planQuery(api, table, options);
+  const writes = query.kind === 'insert' || query.kind === 'update';
+  const isRow = api.target.kind === 'row';
+  const prefs = api.preferences;
+  const returnPreference = prefs.return ?? 'minimal';
+
+  if (writes && api.body === null) throw errors.invalidBody('Empty or invalid json');
+  return {
+    query,
+    table,
+    singular: isRow ? 'row' : api.accept === 'object' ? 'object' : null,
+    media: api.accept,
+    headersOnly: api.method === 'HEAD',
+    returnPreference,
+    count: prefs.count !== null,
+    rollback: prefs.tx === 'rollback',
+    // PostgREST applies max-affected only under handling=strict.
+    maxAffected: prefs.handling === 'strict' ? prefs.maxAffected : null,
+    validateBody: writes ? bodyValidatorFor(table, [...query.columns]) : null,
+    keyChecks:
+      api.action === 'upsert' && api.target.kind === 'row'
+        ? keyColumns(table)
+            .map((c, i) => ({ column: c.name, ref: (api.target as { id: readonly ValueRef[] }).id[i] }))
+            .filter((k) => api.bodyColumns?.includes(k.column))
+        : [],
+    preferenceApplied: preferenceApplied(api, query),
+  };
+}
+
+function planQuery(api: ApiRequest, table: Table, options: PlanOptions): QueryPlan {
+  switch (api.action) {
+    case 'read':
+      return buildReadPlan(api, table, options);
+    case 'insert':
+      if (api.target.kind === 'row') {
+        throw errors.methodNotAllowed('POST', `/${table.name}/…`);
+      }
+      return buildInsertPlan(api, table);
+    case 'upsert':
+      return buildInsertPlan(api, table);
+    case 'update':
+      return buildUpdatePlan(api, table, options);
+    case 'delete':
+      return buildDeletePlan(api, table, options);
+    default:
+      throw errors.methodNotAllowed(api.method, `/${table.name}`);
+  }
+}
+
+/** PostgREST echoes the preferences it honoured, so clients can tell them from ignored ones. */
+function preferenceApplied(api: ApiRequest, query: QueryPlan): string | null {
+  const p = api.preferences;
+  const applied: string[] = [];
+  if (p.return && query.kind !== 'read') applied.push(`return=${p.return}`);
+  if (p.count) applied.push(`count=${p.count}`);
+  if (p.resolution && query.kind === 'insert' && api.action === 'insert') applied.push(`resolution=${p.resolution}`);
+  if (p.tx) applied.push(`tx=${p.tx}`);
+  if (p.maxAffected !== null && p.handling === 'strict' && query.kind !== 'read' && query.kind !== 'insert') {
+    applied.push(`max-affected=${p.maxAffected}`);
+  }
+  if (p.handling) applied.push(`handling=${p.handling}`);
+  return applied.length > 0 ? applied.join(', ') : null;
+}

@@ -1,0 +1,147 @@
+/**
+ * The HTTP edge, as a table of contents: Fastify set up with rowgate's limits and log line, then
+ * one bind per feature. The only module that knows about Fastify and HTTP framing.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { rowgateError } from '../errors/catalog.js';
+import { buildOpenApiDocument } from '../openapi/openapi-document.js';
+import { bindDocs } from '../openapi/bind-docs.js';
+import type { HttpInput } from '../request/api-request.js';
+import { handleRequest } from './handle-request.js';
+import { toRowgateError } from './error-reply.js';
+import type { Runtime } from './runtime.js';
+
+/** Where the data API is mounted: at the root (PostgREST) and under /rest/v1 (where supabase-js looks). */
+const MOUNTS = ['', '/rest/v1'] as const;
+const DATA_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'] as const;
+
+export function buildApp(runtime: Runtime): FastifyInstance {
+  const { options } = runtime;
+  const app = Fastify({
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel, stream: options.logStream },
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit,
+    requestTimeout: options.requestTimeoutMs,
+    // Idle keep-alive sockets close at shutdown; requests in flight finish first.
+    forceCloseConnections: 'idle',
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+  });
+  bindRowgate(app, runtime);
+  return app;
+}
+
+/** Everything rowgate serves, bound onto an app or an encapsulated plugin context. */
+export function bindRowgate(app: FastifyInstance, runtime: Runtime): void {
+  bindBodyAsText(app);
+  bindRequestLog(app);
+  bindErrors(app);
+  bindOperations(app, runtime);
+  bindOpenApi(app, runtime);
+  bindDocs(app, { specUrl: '/_/openapi.json' });
+  bindData(app, runtime);
+}
+
+/** Bodies reach the parser as text whatever their Content-Type; the parser decides what it accepts. */
+function bindBodyAsText(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+}
+
+/** One JSON line per request; the query string and body are left out because they carry data. */
+function bindRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info(
+      { method: req.method, path: req.url.split('?', 1)[0], status: reply.statusCode, ms: Number(reply.elapsedTime.toFixed(2)) },
+      'request',
+    );
+    done();
+  });
+}
+
+function bindErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error, req, reply) => {
+    const e = toRowgateError(error);
+    if (e.status >= 500) req.log.error({ err: e.cause ?? error, code: e.code }, e.message);
+    void reply.code(e.status).headers(e.headers).type('application/json; charset=utf-8').send(JSON.stringify(e));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = rowgateError('PGRST125', `Invalid path specified in request URL: ${req.url.split('?', 1)[0]}`);
+    void reply.code(e.status).type('application/json; charset=utf-8').send(JSON.stringify(e));
+  });
+}
+
+function bindOperations(app: FastifyInstance, runtime: Runtime): void {
+  app.get('/_/health', async () => ({ status: 'ok' }));
+  app.get('/_/ready', async (_req, reply) => {
+    try {
+      await runtime.dialect.driver.ping();
+      return { status: 'ok', schemaVersion: runtime.schema.version };
+    } catch {
+      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable' });
+    }
+  });
+  // Reload the schema without a restart; only from this machine until auth lands (issue 6).
+  app.post('/_/admin/reload', async (req, reply) => {
+    if (!isLoopbackAddress(req.ip)) {
+      throw rowgateError('42501', 'Schema reload is only allowed from this machine');
+    }
+    const schema = await runtime.reload();
+    return reply.send({ status: 'reloaded', schemaVersion: schema.version, tables: schema.tables.size });
+  });
+}
+
+function bindOpenApi(app: FastifyInstance, runtime: Runtime): void {
+  const send = (reply: FastifyReply) =>
+    reply
+      .type('application/openapi+json; charset=utf-8')
+      .send(runtime.openapiText((schema) => buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows })));
+  app.get('/_/openapi.json', (_req, reply) => send(reply));
+  for (const mount of MOUNTS) app.get(mount || '/', (_req, reply) => send(reply));
+}
+
+function bindData(app: FastifyInstance, runtime: Runtime): void {
+  for (const mount of MOUNTS) {
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      checkAnonAccess(runtime, req.method);
+      const url = req.raw.url ?? '/';
+      const q = url.indexOf('?');
+      const input: HttpInput = {
+        method: req.method,
+        path: (q < 0 ? url : url.slice(0, q)).slice(mount.length) || '/',
+        query: q < 0 ? '' : url.slice(q + 1),
+        headers: req.headers,
+        body: typeof req.body === 'string' ? req.body : null,
+      };
+      if (req.method === 'OPTIONS') return reply.code(200).header('allow', DATA_METHODS.join(', ')).send();
+      const response = await withTimeout(handleRequest(input, runtime), runtime.options.requestTimeoutMs);
+      return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
+    };
+    app.route({ method: [...DATA_METHODS], url: `${mount}/:table`, handler });
+    app.route({ method: [...DATA_METHODS], url: `${mount}/:table/:id`, handler });
+  }
+}
+
+/** Without auth (issue 6) the `anon` option is the whole policy: read-only or no access at all. */
+function checkAnonAccess(runtime: Runtime, method: string): void {
+  const anon = runtime.options.anon;
+  if (anon === 'write') return;
+  if (anon === 'none') throw rowgateError('PGRST302', 'Anonymous access is disabled', { headers: { 'www-authenticate': 'Bearer' } });
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
+    throw rowgateError('42501', 'permission denied: anonymous callers may only read', { headers: { 'www-authenticate': 'Bearer' } });
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(rowgateError('RG504', `The request took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function isLoopbackAddress(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+}
