@@ -166,6 +166,13 @@ export type Target =
   /** `/` */
   | { readonly kind: 'root' };
 
+/** `GET /rpc/place_order?customer_id=7`: a parameter without an operator is a function argument. */
+export interface RpcArgument {
+  /** The key as written (decoded); repeated keys give repeated arguments, PostgREST's variadic form. */
+  readonly name: string;
+  readonly value: ValueRef;
+}
+
 export interface RequestBody {
   /** The body as sent, for engines that take the JSON text as one bound parameter. */
   readonly raw: string;
@@ -192,6 +199,12 @@ export interface ApiRequest {
   /** The body's columns: `columns=` if given, else the keys of the (first) object, which all objects must share. */
   readonly bodyColumns: readonly string[] | null;
   readonly body: RequestBody | null;
+  /**
+   * Arguments from the query string of GET/HEAD /rpc/fn, in order (empty otherwise). Optional only
+   * so that hand-built ApiRequests written before it existed still type-check; parseApiRequest
+   * always sets it.
+   */
+  readonly rpcArgs?: readonly RpcArgument[];
   /** The literal values the tree refers to, as the client wrote them (still text). */
   readonly values: readonly string[];
   /** Equal for requests of the same shape: same tree, different values. */

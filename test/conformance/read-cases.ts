@@ -55,7 +55,7 @@ export const readCases: Case[] = [
   { name: 'not.in', url: '/books?select=id&id=not.in.(1,2,3,4)&order=id', status: 200, json: [{ id: 5 }, { id: 6 }] },
   { name: 'not.is.null', url: '/authors?select=id&country=not.is.null&order=id', status: 200, json: [{ id: 1 }, { id: 2 }, { id: 3 }] },
   { name: 'eq(any) quantifier', url: '/books?select=id&id=eq(any).{1,3}&order=id', status: 200, json: [{ id: 1 }, { id: 3 }] },
-  { name: 'like(all) quantifier', url: '/books?select=id&title=like(all).{*i*,*s*}&order=id', status: 200, json: [{ id: 1 }, { id: 3 }, { id: 5 }] },
+  { name: 'like(all) quantifier', url: '/books?select=id&title=like(all).{*i*,*s*}&order=id', status: 200, json: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }] },
   { name: 'filter on a boolean with true', url: '/books?select=id&in_print=eq.false&order=id', status: 200, json: [{ id: 4 }, { id: 6 }] },
   { name: 'filter on a JSON path', url: '/books?select=id&meta->series->>name=eq.Earthsea', status: 200, json: [{ id: 2 }] },
   { name: 'unicode values', url: `/authors?select=id&name=eq.${encodeURIComponent('Wisława Szymborska')}`, status: 200, json: [{ id: 3 }] },
@@ -75,7 +75,7 @@ export const readCases: Case[] = [
   { name: 'broken logic tree is 400', url: '/books?or=(id.eq.1', status: 400, code: 'PGRST100' },
 
   // --- order ---
-  { name: 'order desc', url: '/books?select=id&order=pages.desc&limit=2', status: 200, json: [{ id: 1 }, { id: 5 }] },
+  { name: 'order desc', url: '/books?select=id&order=pages.desc&limit=3', status: 200, json: [{ id: 6 }, { id: 1 }, { id: 5 }] },
   { name: 'order asc puts nulls last by default', url: '/books?select=id&order=price.asc', status: 200, json: [{ id: 6 }, { id: 2 }, { id: 1 }, { id: 3 }, { id: 5 }, { id: 4 }] },
   { name: 'order desc puts nulls first by default', url: '/books?select=id&order=price.desc&limit=2', status: 200, json: [{ id: 4 }, { id: 5 }] },
   { name: 'order nullsfirst', url: '/books?select=id&order=price.asc.nullsfirst&limit=2', status: 200, json: [{ id: 4 }, { id: 6 }] },

@@ -143,6 +143,6 @@ export const writeCases: Case[] = [
   },
   { name: 'DELETE without a filter is refused', method: 'DELETE', url: '/authors', status: 400, code: 'RG100', after: unchanged },
   { name: 'DELETE a referenced row is 409 23503', method: 'DELETE', url: '/authors/1', status: 409, code: '23503', after: unchanged },
-  { name: 'DELETE a row URL', method: 'DELETE', url: '/authors/4', status: 204, after: { sql: 'select count(*) as n from authors', rows: [{ n: 3 }] } },
+  { name: 'DELETE a row URL', method: 'DELETE', url: '/books/6', status: 204, after: { sql: 'select count(*) as n from books', rows: [{ n: 5 }] } },
   { name: 'DELETE a missing row URL is 404', method: 'DELETE', url: '/authors/99', status: 404, code: 'RG404' },
 ];

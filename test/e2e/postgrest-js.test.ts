@@ -1,0 +1,112 @@
+/**
+ * End to end with the client users already have: the real `rowgate` binary on a free port over a
+ * fresh demo shop, driven by @supabase/postgrest-js.
+ */
+import { PostgrestClient } from '@supabase/postgrest-js';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, type RunningCli } from '../helpers/cli-process.js';
+
+describe('postgrest-js against the rowgate binary (sqlite)', () => {
+  let dir: string;
+  let cli: RunningCli;
+  let client: PostgrestClient;
+  let db: Database.Database;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rowgate-e2e-'));
+    expect(runCli(['demo', 'shop', '--db', join(dir, 'shop.db')]).status).toBe(0);
+    cli = await startCli(['--db', join(dir, 'shop.db'), '--log-level', 'silent']);
+    client = new PostgrestClient(cli.url);
+    db = new Database(join(dir, 'shop.db'), { readonly: true });
+  });
+  afterAll(async () => {
+    db.close();
+    await cli.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('filters and orders', async () => {
+    const { data, error, status } = await client
+      .from('products')
+      .select('id,name,price')
+      .gte('price', 10)
+      .order('price', { ascending: false })
+      .limit(5);
+    expect(error).toBeNull();
+    expect(status).toBe(200);
+    const expected = db.prepare('select id, name, price from products where price >= 10 order by price desc, id limit 5').all() as { price: number }[];
+    expect(data!.map((r) => r.price)).toEqual(expected.map((r) => r.price));
+  });
+
+  it('reads a range with an exact count', async () => {
+    const { data, count, error, status } = await client.from('customers').select('id', { count: 'exact' }).order('id').range(10, 19);
+    expect(error).toBeNull();
+    expect(status).toBe(206);
+    expect(count).toBe((db.prepare('select count(*) n from customers').get() as { n: number }).n);
+    expect(data!.map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+  });
+
+  it('inserts and returns the row, updates it, deletes it', async () => {
+    const inserted = await client.from('customers').insert({ email: 'e2e@example.com', name: 'E2E', city: 'Lyon' }).select().single();
+    expect(inserted.error).toBeNull();
+    expect(inserted.status).toBe(201);
+    expect(inserted.data).toMatchObject({ email: 'e2e@example.com', name: 'E2E', city: 'Lyon' });
+    const id = inserted.data!.id as number;
+
+    const updated = await client.from('customers').update({ city: 'Nantes' }).eq('id', id).select('id,city');
+    expect(updated.error).toBeNull();
+    expect(updated.data).toEqual([{ id, city: 'Nantes' }]);
+    expect(db.prepare('select city from customers where id = ?').get(id)).toEqual({ city: 'Nantes' });
+
+    const deleted = await client.from('customers').delete().eq('id', id);
+    expect(deleted.error).toBeNull();
+    expect(deleted.status).toBe(204);
+    expect(db.prepare('select count(*) n from customers where id = ?').get(id)).toEqual({ n: 0 });
+  });
+
+  it('bulk inserts through columns=', async () => {
+    const { data, error } = await client
+      .from('categories')
+      .insert([
+        { name: 'E2E One', slug: 'e2e-one' },
+        { name: 'E2E Two', slug: 'e2e-two', description: 'second' },
+      ])
+      .select('slug,description');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { slug: 'e2e-one', description: null },
+      { slug: 'e2e-two', description: 'second' },
+    ]);
+  });
+
+  it('single() and maybeSingle()', async () => {
+    const one = await client.from('products').select('id,sku').eq('id', 42).single();
+    expect(one.error).toBeNull();
+    expect(one.data).toEqual({ id: 42, sku: (db.prepare('select sku from products where id = 42').get() as { sku: string }).sku });
+
+    const many = await client.from('products').select('id').lt('id', 5).single();
+    expect(many.error?.code).toBe('PGRST116');
+    expect(many.status).toBe(406);
+
+    const none = await client.from('products').select('id').eq('id', -1).maybeSingle();
+    expect(none.error).toBeNull();
+    expect(none.data).toBeNull();
+
+    const some = await client.from('products').select('id').eq('id', 7).maybeSingle();
+    expect(some.data).toEqual({ id: 7 });
+  });
+
+  it('surfaces rowgate errors in the client', async () => {
+    const { error, status } = await client.from('prodcts').select('*');
+    expect(status).toBe(404);
+    expect(error).toMatchObject({ code: 'PGRST205', hint: "Perhaps you meant the table 'products'" });
+
+    const dup = await client.from('customers').insert({ email: (db.prepare('select email from customers limit 1').get() as { email: string }).email, name: 'x' });
+    expect(dup.status).toBe(409);
+    expect(dup.error?.code).toBe('23505');
+  });
+});
