@@ -41,7 +41,8 @@ function bindParam(param: Param, api: ApiRequest, dialect: Dialect): unknown {
 function bodyText(api: ApiRequest): string {
   const body = api.body;
   if (!body) return '[]';
-  if (api.method === 'PATCH' || api.method === 'PUT') return JSON.stringify(body.rows[0]);
+  // PATCH reads its columns from the one object; inserts (POST, PUT) read rows from an array.
+  if (api.method === 'PATCH') return body.isArray ? JSON.stringify(body.rows[0]) : body.raw;
   return body.isArray ? body.raw : `[${body.raw}]`;
 }
 

@@ -2,7 +2,7 @@
  * The HTTP edge, as a table of contents: Fastify set up with rowgate's limits and log line, then
  * one bind per feature. The only module that knows about Fastify and HTTP framing.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { rowgateError } from '../errors/catalog.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
@@ -20,7 +20,8 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   const { options } = runtime;
   const app = Fastify({
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel, stream: options.logStream },
-    disableRequestLogging: true,
+    // rowgate writes its own single line per request (bindRequestLog) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     requestTimeout: options.requestTimeoutMs,
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
