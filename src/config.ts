@@ -19,6 +19,8 @@ export interface RowgateOptions {
   readonly requestTimeoutMs?: number;
   /** A statement running longer is cancelled (504). Default 10 s. */
   readonly statementTimeoutMs?: number;
+  /** Connections in the pool of a server engine (PostgreSQL, MySQL). Default 10. */
+  readonly poolSize?: number;
   /** Allow PATCH/DELETE without any filter (they change every row). Default false. */
   readonly allowUnfilteredWrites?: boolean;
   /** `false` silences the request log; a pino level name narrows it. Default 'info'. */
@@ -41,6 +43,7 @@ export const DEFAULTS = {
   bodyLimit: 1024 * 1024,
   requestTimeoutMs: 30_000,
   statementTimeoutMs: 10_000,
+  poolSize: 10,
   allowUnfilteredWrites: false,
   logLevel: 'info',
   title: 'rowgate',
@@ -75,6 +78,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     bodyLimit: positive('bodyLimit', options.bodyLimit, DEFAULTS.bodyLimit),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
     statementTimeoutMs: positive('statementTimeoutMs', options.statementTimeoutMs, DEFAULTS.statementTimeoutMs),
+    poolSize: positive('poolSize', options.poolSize, DEFAULTS.poolSize),
     allowUnfilteredWrites: options.allowUnfilteredWrites ?? DEFAULTS.allowUnfilteredWrites,
     logLevel: options.logLevel ?? DEFAULTS.logLevel,
     logStream: options.logStream,

@@ -27,10 +27,16 @@ import type {
 
 export type Sql = RawBuilder<unknown>;
 
+/**
+ * Where a compiled query's bound value comes from: a plan `Param`, or a `slot` the driver fills
+ * while it runs a multi-step write (e.g. the ids an engine without RETURNING re-reads rows by).
+ */
+export type CompiledParam = Param | { readonly kind: 'slot'; readonly name: string };
+
 /** SQL text and, in placeholder order, where each bound value comes from. */
 export interface CompiledQuery {
   readonly sql: string;
-  readonly params: readonly Param[];
+  readonly params: readonly CompiledParam[];
 }
 
 export interface CompiledRead {
@@ -76,7 +82,7 @@ export abstract class SqlCompiler {
 
   protected finish(query: Sql): CompiledQuery {
     const compiled = query.compile(this.db);
-    return { sql: compiled.sql, params: compiled.parameters as Param[] };
+    return { sql: compiled.sql, params: compiled.parameters as CompiledParam[] };
   }
 
   // ---- reads -------------------------------------------------------------------------------

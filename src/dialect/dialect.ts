@@ -3,7 +3,7 @@
  * (a Driver), how to read the catalog, and how its native errors map onto neutral kinds.
  * Everything engine-specific lives behind this interface, in `dialect/<engine>/`.
  */
-import type { CompiledQuery, SqlCompiler } from '../compile/sql-compiler.js';
+import type { CompiledQuery, CompiledWrite, SqlCompiler } from '../compile/sql-compiler.js';
 import type { DatabaseErrorKind } from '../execute/database-errors.js';
 import type { ColumnType, Schema } from '../schema/model.js';
 
@@ -35,9 +35,16 @@ export interface WriteOptions {
   readonly check?: (result: WriteResult) => void;
 }
 
+/** Binds one of the compiled queries of this request, with values the driver supplies (slots). */
+export type Binder = (query: CompiledQuery, slots?: Readonly<Record<string, unknown>>) => BoundQuery;
+
 export interface Driver {
   read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult>;
-  write(main: BoundQuery, options: WriteOptions): Promise<WriteResult>;
+  /**
+   * Runs a compiled write in one transaction. The driver binds the queries itself, so an engine
+   * that needs several statements (re-reading written rows where there is no RETURNING) can.
+   */
+  write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult>;
   /** Resolves when the database answers; used by `/_/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -63,4 +70,4 @@ export interface Dialect {
   translateError(error: unknown): NativeErrorInfo | null;
 }
 
-export type { CompiledQuery };
+export type { CompiledQuery, CompiledWrite };

@@ -22,7 +22,12 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   );
 }
 
-export function openDialect(url: string, options: { statementTimeoutMs: number }): Dialect {
+export interface DialectOptions {
+  readonly statementTimeoutMs: number;
+  readonly poolSize: number;
+}
+
+export function openDialect(url: string, options: DialectOptions): Dialect {
   const target = parseDatabaseUrl(url);
   switch (target.engine) {
     case 'sqlite':

@@ -6,8 +6,7 @@
 import { errors } from '../errors/catalog.js';
 import type { ApiRequest } from '../request/types.js';
 import type { ColumnType } from '../schema/model.js';
-import type { Param } from '../plan/plan-nodes.js';
-import type { CompiledQuery } from '../compile/sql-compiler.js';
+import type { CompiledParam, CompiledQuery } from '../compile/sql-compiler.js';
 import type { BoundQuery, Dialect } from '../dialect/dialect.js';
 
 const INTEGER = /^[+-]?\d+$/;
@@ -15,14 +14,18 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE = new Set(['true', 't', 'yes', 'y', 'on', '1']);
 const FALSE = new Set(['false', 'f', 'no', 'n', 'off', '0']);
 
-export function bindQuery(query: CompiledQuery, api: ApiRequest, dialect: Dialect): BoundQuery {
+/** Binds a query; `slots` are values the driver supplies mid-transaction (see CompiledParam). */
+export function bindQuery(query: CompiledQuery, api: ApiRequest, dialect: Dialect, slots?: Readonly<Record<string, unknown>>): BoundQuery {
   const params = new Array<unknown>(query.params.length);
-  for (let i = 0; i < params.length; i++) params[i] = bindParam(query.params[i], api, dialect);
+  for (let i = 0; i < params.length; i++) params[i] = bindParam(query.params[i], api, dialect, slots);
   return { sql: query.sql, params };
 }
 
-function bindParam(param: Param, api: ApiRequest, dialect: Dialect): unknown {
+function bindParam(param: CompiledParam, api: ApiRequest, dialect: Dialect, slots: Readonly<Record<string, unknown>> | undefined): unknown {
   switch (param.kind) {
+    case 'slot':
+      if (!slots || !(param.name in slots)) throw new Error(`slot '${param.name}' was not supplied by the driver`);
+      return slots[param.name];
     case 'value':
       return dialect.toDriverValue(convertValue(api.values[param.ref], param.type, param.column), param.type);
     case 'const':

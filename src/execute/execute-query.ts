@@ -24,8 +24,8 @@ export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, ap
     }
     if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
     checkKeys(plan, api);
-    const main = bindQuery(compiled.main, api, dialect);
-    const result = await dialect.driver.write(main, {
+    const bind = (query: typeof compiled.main, slots?: Readonly<Record<string, unknown>>) => bindQuery(query, api, dialect, slots);
+    const result = await dialect.driver.write(compiled, bind, {
       returnsRows: compiled.returns.body || compiled.returns.key,
       rollback: plan.rollback,
       check: (r) => checkWrite(plan, r),

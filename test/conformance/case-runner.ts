@@ -43,7 +43,7 @@ export function runCase(c: Case, server: () => TestServer): void {
       else expect(got, `header ${name}`).toBe(want);
     }
     if (c.after) {
-      expect(server().db.prepare(c.after.sql).all(), `rows after ${context}`).toEqual(c.after.rows);
+      expect(await server().query(c.after.sql), `rows after ${context}`).toEqual(c.after.rows);
     }
   });
 }

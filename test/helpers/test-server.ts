@@ -1,19 +1,18 @@
 /**
- * Starts rowgate in-process (no port) on a fresh copy of a fixture database, for tests that drive
- * it with `inject()` and then look at the rows with their own connection.
+ * Starts rowgate in-process (no port) on a fresh database of one engine, for tests that drive it
+ * with `inject()` and then look at the rows with their own connection.
  */
-import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type RowgateOptions, type RowgateServer } from '../../src/index.js';
+import type { EngineDatabase, EngineHarness } from './engines.js';
+
+export { sqliteHarness } from './engines.js';
 
 export interface TestServer {
   readonly server: RowgateServer;
-  /** A separate connection to the same file, to check rows after a request. */
-  readonly db: Database.Database;
-  readonly path: string;
+  readonly database: EngineDatabase;
   request(opts: InjectOptions): Promise<TestResponse>;
+  /** SQL on a separate connection, to check rows after a request. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -31,28 +30,23 @@ export interface TestResponse {
   json(): any;
 }
 
-const FIXTURE = new URL('../fixtures/sqlite-fixture.sql', import.meta.url);
-
-/** A fresh database file from SQL (the conformance fixture unless given). */
-export function makeSqliteDatabase(sqlText: string = readFileSync(FIXTURE, 'utf8')): { path: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'rowgate-'));
-  const path = join(dir, 'test.db');
-  const db = new Database(path);
-  db.exec(sqlText);
-  db.close();
-  return { path, dir };
-}
-
 export async function startTestServer(
-  options: Partial<RowgateOptions> & { sql?: string; path?: string } = {},
+  engine: EngineHarness,
+  options: Partial<RowgateOptions> & { fixture?: string } = {},
 ): Promise<TestServer> {
-  const made = options.path ? { path: options.path, dir: null } : makeSqliteDatabase(options.sql);
-  const server = await createServer({ logLevel: 'silent', ...options, db: `sqlite:${made.path}` });
-  const db = new Database(made.path);
+  const { fixture = 'conformance', ...rest } = options;
+  const database = await engine.create(fixture);
+  let server: RowgateServer;
+  try {
+    server = await createServer({ logLevel: 'silent', ...rest, db: database.url });
+  } catch (e) {
+    await database.drop();
+    throw e;
+  }
   return {
     server,
-    db,
-    path: made.path,
+    database,
+    query: (sql) => database.query(sql),
     async request({ method = 'GET', url, headers = {}, body }) {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const h = { ...headers };
@@ -62,8 +56,7 @@ export async function startTestServer(
     },
     async close() {
       await server.close();
-      db.close();
-      if (made.dir) rmSync(made.dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

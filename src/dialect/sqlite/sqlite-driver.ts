@@ -5,7 +5,7 @@
  * the event loop while it runs, so reads check a deadline between rows (statement timeout).
  */
 import type Database from 'better-sqlite3';
-import type { BoundQuery, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
+import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
 
 /** Thrown inside a write transaction to undo it on purpose (`Prefer: tx=rollback`). */
 class Rollback extends Error {
@@ -52,7 +52,8 @@ export class SqliteDriver implements Driver {
     return { rows, total };
   }
 
-  async write(main: BoundQuery, options: WriteOptions): Promise<WriteResult> {
+  async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
+    const main = bind(compiled.main);
     const statement = this.prepare(main.sql);
     const run = this.db.transaction((): WriteResult => {
       let result: WriteResult;

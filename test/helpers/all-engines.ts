@@ -1,0 +1,5 @@
+/**
+ * Registers every engine harness with the registry in engines.ts. Import it once in a suite that
+ * runs on all engines; each harness lives in its own file.
+ */
+export {};
