@@ -105,13 +105,15 @@ function bindOpenApi(app: FastifyInstance, runtime: Runtime): void {
 
 function bindData(app: FastifyInstance, runtime: Runtime): void {
   for (const mount of MOUNTS) {
+    // Inside a plugin registered with a prefix, raw URLs still carry that prefix.
+    const strip = app.prefix.length + mount.length;
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       checkAnonAccess(runtime, req.method);
       const url = req.raw.url ?? '/';
       const q = url.indexOf('?');
       const input: HttpInput = {
         method: req.method,
-        path: (q < 0 ? url : url.slice(0, q)).slice(mount.length) || '/',
+        path: (q < 0 ? url : url.slice(0, q)).slice(strip) || '/',
         query: q < 0 ? '' : url.slice(q + 1),
         headers: req.headers,
         body: typeof req.body === 'string' ? req.body : null,

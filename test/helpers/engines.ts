@@ -43,7 +43,12 @@ export const sqliteHarness: EngineHarness = {
     const db = new Database(path);
     return {
       url: `sqlite:${path}`,
-      query: async (sql) => db.prepare(sql).all() as Record<string, unknown>[],
+      query: async (sql) => {
+        const statement = db.prepare(sql);
+        if (statement.reader) return statement.all() as Record<string, unknown>[];
+        statement.run();
+        return [];
+      },
       drop: async () => {
         db.close();
         rmSync(dir, { recursive: true, force: true });
