@@ -13,6 +13,8 @@ export interface RowgateOptions {
   readonly anon?: AnonAccess;
   /** At most this many rows per response; a larger `limit` is clamped. Default 1,000. */
   readonly maxRows?: number;
+  /** Embeddings nested deeper than this are refused (400). Default 4. */
+  readonly maxEmbedDepth?: number;
   /** Largest request body in bytes; larger gets 413. Default 1 MiB. */
   readonly bodyLimit?: number;
   /** A request that has not been answered by then gets 504. Default 30 s. */
@@ -40,6 +42,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 3000,
   maxRows: 1000,
+  maxEmbedDepth: 4,
   bodyLimit: 1024 * 1024,
   requestTimeoutMs: 30_000,
   statementTimeoutMs: 10_000,
@@ -75,6 +78,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     port: options.port ?? DEFAULTS.port,
     anon: options.anon ?? 'write',
     maxRows: positive('maxRows', options.maxRows, DEFAULTS.maxRows),
+    maxEmbedDepth: positive('maxEmbedDepth', options.maxEmbedDepth, DEFAULTS.maxEmbedDepth),
     bodyLimit: positive('bodyLimit', options.bodyLimit, DEFAULTS.bodyLimit),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
     statementTimeoutMs: positive('statementTimeoutMs', options.statementTimeoutMs, DEFAULTS.statementTimeoutMs),

@@ -8,12 +8,16 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Column, Table } from '../schema/model.js';
 import type { JsonPathStep } from '../request/types.js';
+import { errors } from '../errors/catalog.js';
 import type {
   CastType,
   CompareOperator,
   DeletePlan,
   Expr,
+  Field,
   InsertPlan,
+  Join,
+  SubRead,
   OrderNode,
   OutputField,
   Param,
@@ -56,6 +60,21 @@ export interface CompiledWrite {
 
 export type CompiledPlan = CompiledRead | CompiledWrite;
 
+/** The type of an expression's value, for rendering it in JSON. */
+function exprType(e: Expr): Column['type'] {
+  switch (e.kind) {
+    case 'column':
+      return e.column.type;
+    case 'json-path':
+      // `->` yields JSON, `->>` text.
+      return e.path[e.path.length - 1].arrow === '->' ? 'json' : 'text';
+    case 'aggregate':
+      if (e.fn === 'count') return 'integer';
+      if (e.fn === 'avg') return 'number';
+      return e.arg ? exprType(e.arg) : 'number';
+  }
+}
+
 const COMPARE_SQL: Record<'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte', string> = {
   eq: '=',
   neq: '<>',
@@ -88,19 +107,49 @@ export abstract class SqlCompiler {
   // ---- reads -------------------------------------------------------------------------------
 
   protected compileRead(plan: ReadPlan): CompiledRead {
-    const from = this.table(plan.table);
-    const where = plan.where ? sql` where ${this.predicate(plan.where)}` : sql``;
-    const order = plan.order.length > 0 ? sql` order by ${sql.join(plan.order.map((o) => this.orderTerm(o)))}` : sql``;
-    const main = sql`select ${this.jsonRow(plan.fields)} from ${from}${where}${order}${this.limitOffset(plan.limit, plan.offset)}`;
-    return {
-      kind: 'read',
-      main: this.finish(main),
-      count: plan.count ? this.finish(sql`select count(*) from ${from}${where}`) : null,
-    };
+    const core = this.selectCore(plan.table, plan.alias, null, plan.joins, plan.where, plan.groupBy);
+    const order = this.orderBy(plan.order);
+    const main = sql`select ${this.jsonRow(plan.fields)} from ${core}${order}${this.limitOffset(plan.limit, plan.offset)}`;
+    // Counting groups needs the grouped rows first; plain counts stay one scan.
+    const count = plan.groupBy.length > 0 ? sql`select count(*) from (select 1 from ${core}) as ${this.id('groups')}` : sql`select count(*) from ${core}`;
+    return { kind: 'read', main: this.finish(main), count: plan.count ? this.finish(count) : null };
   }
 
-  protected limitOffset(limit: Param, offset: Param | null): Sql {
+  /** `"t" as "a" [join junction] [left join …] where … group by …`: everything after FROM but order and limit. */
+  protected selectCore(
+    table: Table,
+    alias: string | null,
+    through: SubRead['through'],
+    joins: readonly Join[],
+    where: Predicate | null,
+    groupBy: readonly Expr[],
+  ): Sql {
+    const from = alias === null ? this.table(table) : sql`${this.table(table)} as ${this.id(alias)}`;
+    const via = through ? sql` inner join ${this.table(through.table)} as ${this.id(through.alias)} on ${this.predicate(through.on)}` : sql``;
+    const joined = joins.map((j) => sql` ${j.inner ? sql`inner join` : sql`left join`} ${this.table(j.table)} as ${this.id(j.alias)} on ${this.predicate(j.on)}`);
+    const w = where ? sql` where ${this.predicate(where)}` : sql``;
+    const g = groupBy.length > 0 ? sql` group by ${sql.join(groupBy.map((e) => this.expr(e)))}` : sql``;
+    return sql`${from}${via}${sql.join(joined, sql``)}${w}${g}`;
+  }
+
+  protected orderBy(order: readonly OrderNode[]): Sql {
+    return order.length > 0 ? sql` order by ${sql.join(order.map((o) => this.orderTerm(o)))}` : sql``;
+  }
+
+  protected limitOffset(limit: Param | null, offset: Param | null): Sql {
+    if (limit === null) return offset ? sql` offset ${offset}` : sql``;
     return offset ? sql` limit ${limit} offset ${offset}` : sql` limit ${limit}`;
+  }
+
+  /** The rows of a to-many embedding, each a JSON object in column "j", for `jsonArrayOf`. */
+  protected subRows(sub: SubRead): Sql {
+    const core = this.selectCore(sub.table, sub.alias, sub.through, sub.joins, sub.where, sub.groupBy);
+    return sql`select ${this.jsonRow(sub.fields)} as ${this.id('j')} from ${core}${this.orderBy(sub.order)}${this.limitOffset(sub.limit, sub.offset)}`;
+  }
+
+  /** The JSON array of a to-many embedding; each engine aggregates with its own function. */
+  protected jsonArrayOf(_rows: Sql): Sql {
+    throw errors.notImplemented('embedding on this engine yet');
   }
 
   protected orderTerm(o: OrderNode): Sql {
@@ -109,7 +158,8 @@ export abstract class SqlCompiler {
     // PostgreSQL's defaults (nulls last ascending, first descending) on every engine; a NOT NULL
     // column needs no clause, which keeps engines free to walk an index.
     const nulls = o.nulls ?? (o.direction === 'desc' ? 'first' : 'last');
-    const nullable = o.expr.kind !== 'column' || o.expr.column.nullable;
+    // A joined table's column is null when no row joined, whatever its declaration.
+    const nullable = o.expr.kind !== 'column' || o.expr.column.nullable || (o.expr.source !== undefined && o.expr.source !== 't0');
     if (!nullable && o.nulls === null) return sql`${expr}${dir}`;
     return sql`${expr}${dir}${this.nullsOrder(nulls)}`;
   }
@@ -163,6 +213,12 @@ export abstract class SqlCompiler {
 
   private positivePredicate(p: Predicate): Sql {
     switch (p.kind) {
+      case 'columns-equal':
+        return sql`${this.expr(p.left)} = ${this.expr(p.right)}`;
+      case 'exists': {
+        const core = this.selectCore(p.sub.table, p.sub.alias, p.sub.through, p.sub.joins, p.sub.where, []);
+        return sql`exists (select 1 from ${core})`;
+      }
       case 'and':
       case 'or':
         if (p.items.length === 0) return p.kind === 'and' ? sql`1 = 1` : sql`1 = 0`;
@@ -222,8 +278,15 @@ export abstract class SqlCompiler {
   }
 
   protected expr(e: Expr): Sql {
-    if (e.kind === 'column') return this.id(e.column.name);
-    return this.jsonPath(this.id(e.column.name), e.path);
+    switch (e.kind) {
+      case 'column':
+        return e.source === undefined ? this.id(e.column.name) : sql.id(e.source, e.column.name);
+      case 'json-path':
+        return this.jsonPath(e.source === undefined ? this.id(e.column.name) : sql.id(e.source, e.column.name), e.path);
+      case 'aggregate':
+        // The function name comes from a closed set in the plan, never from the client's text.
+        return sql`${sql.raw(e.fn)}(${e.arg ? this.expr(e.arg) : sql`*`})`;
+    }
   }
 
   /** `data->'a'->>'b'`: PostgreSQL's operators, which SQLite 3.38+ shares. */
@@ -237,19 +300,21 @@ export abstract class SqlCompiler {
   }
 
   /** The JSON object a row becomes: `{"alias": value, …}` built by the database. */
-  protected jsonRow(fields: readonly OutputField[]): Sql {
-    return this.jsonObject(fields.map((f) => [f.name, this.jsonValue(f)]));
+  protected jsonRow(fields: readonly Field[]): Sql {
+    return this.jsonObject(fields.map((f) => [f.name, this.fieldValue(f)]));
+  }
+
+  private fieldValue(f: Field): Sql {
+    if ('expr' in f) return this.jsonValue(f);
+    if (f.kind === 'object') return sql`case when ${this.expr(f.nullWhen)} is null then null else ${this.jsonRow(f.fields)} end`;
+    return this.jsonArrayOf(this.subRows(f.sub));
   }
 
   /** A field's value as it must appear in JSON: typed per column type or cast. */
   protected jsonValue(field: OutputField): Sql {
     const expr = this.expr(field.expr);
     if (field.cast) return this.castForJson(expr, field.cast);
-    if (field.expr.kind === 'json-path') {
-      const last = field.expr.path[field.expr.path.length - 1];
-      return last.arrow === '->' ? this.jsonValueOfType(expr, 'json') : expr;
-    }
-    return this.jsonValueOfType(expr, field.expr.column.type);
+    return this.jsonValueOfType(expr, exprType(field.expr));
   }
 
   protected abstract jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql;

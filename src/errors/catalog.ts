@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   // --- 2. schema and plan ---
   PGRST116: 406, // singular response requested, but not exactly one row
   PGRST124: 400, // Prefer max-affected exceeded
+  PGRST108: 400, // filter, order or limit on an embedded resource that is not in select
+  PGRST118: 400, // order by a column of an embedding that is not to-one
+  PGRST119: 400, // spread of a to-many embedding
+  PGRST120: 400, // a filter other than is.null / not.is.null on an embedding
   PGRST200: 400, // no relationship between the tables of an embedding
   PGRST201: 300, // ambiguous embedding: several relationships match
   PGRST202: 404, // unknown action / function

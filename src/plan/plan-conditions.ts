@@ -8,12 +8,19 @@ import type { Condition, FieldPath, Filter, FilterOperator } from '../request/ty
 import type { CompareOperator, Expr, Param, Predicate } from './plan-nodes.js';
 import { resolveColumn } from './resolve-names.js';
 
-/** Resolves `col` or `col->a->>b` on the table. */
-export function resolveExpr(table: Table, field: FieldPath): Expr {
+/** Resolves `col` or `col->a->>b` on the table, qualified by `source` when the statement has several tables. */
+export function resolveExpr(table: Table, field: FieldPath, source: string | null = null): Expr {
   const column = resolveColumn(table, field.name);
-  if (field.jsonPath.length === 0) return { kind: 'column', column };
-  return { kind: 'json-path', column, path: field.jsonPath };
+  const at = source === null ? {} : { source };
+  if (field.jsonPath.length === 0) return { kind: 'column', column, ...at };
+  return { kind: 'json-path', column, path: field.jsonPath, ...at };
 }
+
+/**
+ * Resolves a filter's subject that is not a column: `order_items=is.null` names an embedding,
+ * which the read planner turns into a (negated) EXISTS. Null when the name is no embedding.
+ */
+export type EmbedTest = (name: string, filter: Filter) => Predicate | null;
 
 /** The type a value compared with `expr` is converted to. */
 export function valueTypeOf(expr: Expr): ColumnType {
@@ -24,23 +31,35 @@ export function valueTypeOf(expr: Expr): ColumnType {
 const PATTERN_OPERATORS = new Set<FilterOperator>(['like', 'ilike', 'match', 'imatch']);
 const COMPARE_OPERATORS = new Set<FilterOperator>(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'isdistinct']);
 
-export function planConditions(table: Table, conditions: readonly Condition[]): Predicate | null {
+export interface ConditionScope {
+  readonly table: Table;
+  readonly source: string | null;
+  readonly embedTest?: EmbedTest;
+}
+
+export function planConditions(scope: ConditionScope | Table, conditions: readonly Condition[]): Predicate | null {
   if (conditions.length === 0) return null;
-  const items = conditions.map((c) => planCondition(table, c));
+  const s: ConditionScope = 'columnsByName' in scope ? { table: scope, source: null } : scope;
+  const items = conditions.map((c) => planCondition(s, c));
   return items.length === 1 ? items[0] : { kind: 'and', negated: false, items };
 }
 
-function planCondition(table: Table, condition: Condition): Predicate {
-  if (condition.kind === 'filter') return planFilter(table, condition);
+function planCondition(scope: ConditionScope, condition: Condition): Predicate {
+  if (condition.kind === 'filter') return planFilter(scope, condition);
   return {
     kind: condition.kind,
     negated: condition.negated,
-    items: condition.conditions.map((c) => planCondition(table, c)),
+    items: condition.conditions.map((c) => planCondition(scope, c)),
   };
 }
 
-function planFilter(table: Table, filter: Filter): Predicate {
-  const left = resolveExpr(table, filter.field);
+function planFilter(scope: ConditionScope, filter: Filter): Predicate {
+  const { table } = scope;
+  if (filter.field.jsonPath.length === 0 && !table.columnsByName.has(filter.field.name) && scope.embedTest) {
+    const test = scope.embedTest(filter.field.name, filter);
+    if (test) return test;
+  }
+  const left = resolveExpr(table, filter.field, scope.source);
   const { operator, value, negated } = filter;
   const column = left.kind === 'column' ? left.column.name : filter.field.name;
   const type = PATTERN_OPERATORS.has(operator) ? 'text' : valueTypeOf(left);

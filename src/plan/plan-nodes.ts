@@ -21,12 +21,19 @@ export type Param =
 /** Type names a `::cast` may name, as PostgREST clients write them; each dialect spells them its own way. */
 export type CastType = 'text' | 'integer' | 'bigint' | 'numeric' | 'number' | 'boolean' | 'json' | 'date' | 'timestamp';
 
-/** A value expression over the current table's row. */
+export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+/**
+ * A value expression over a row. `source` is the alias of the table the column belongs to; it is
+ * absent for a statement over one table, and set once embeddings bring several tables together.
+ */
 export type Expr =
   /** `price` */
-  | { readonly kind: 'column'; readonly column: Column }
+  | { readonly kind: 'column'; readonly column: Column; readonly source?: string }
   /** `data->'a'->>'b'` */
-  | { readonly kind: 'json-path'; readonly column: Column; readonly path: readonly JsonPathStep[] };
+  | { readonly kind: 'json-path'; readonly column: Column; readonly path: readonly JsonPathStep[]; readonly source?: string }
+  /** `price.sum()`, `count()` (arg null): grouped by the other fields of the same level */
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly arg: Expr | null };
 
 /** One key of the JSON object each row becomes: `alias:col::cast`. */
 export interface OutputField {
@@ -35,10 +42,56 @@ export interface OutputField {
   readonly cast: CastType | null;
 }
 
+/** `category:categories(name)`: a to-one embedding, an object (or null) from a joined table. */
+export interface ObjectField {
+  readonly kind: 'object';
+  readonly name: string;
+  /** The join's alias; the object is null when `nullWhen` (a key column of the joined row) is null. */
+  readonly nullWhen: Expr;
+  readonly fields: readonly Field[];
+}
+
+/** `order_items(quantity)`: a to-many embedding, an array built by a correlated subquery. */
+export interface ArrayField {
+  readonly kind: 'array';
+  readonly name: string;
+  readonly sub: SubRead;
+}
+
+/** What a row's JSON object holds: plain values, and embedded objects and arrays. */
+export type Field = OutputField | ObjectField | ArrayField;
+
+/** A to-one embedding's table, joined to its parent (LEFT, or INNER for `!inner`). */
+export interface Join {
+  readonly table: Table;
+  readonly alias: string;
+  readonly on: Predicate;
+  readonly inner: boolean;
+}
+
+/** The rows of a to-many embedding, correlated to the parent row by `where`. */
+export interface SubRead {
+  readonly table: Table;
+  readonly alias: string;
+  /** Many-to-many: the junction table joined between parent and target. */
+  readonly through: { readonly table: Table; readonly alias: string; readonly on: Predicate } | null;
+  readonly fields: readonly Field[];
+  readonly joins: readonly Join[];
+  readonly where: Predicate;
+  readonly groupBy: readonly Expr[];
+  readonly order: readonly OrderNode[];
+  readonly limit: Param | null;
+  readonly offset: Param | null;
+}
+
 export type CompareOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch' | 'isdistinct';
 
 export type Predicate =
   | { readonly kind: 'and' | 'or'; readonly negated: boolean; readonly items: readonly Predicate[] }
+  /** A join or correlation condition: `t1.id = t0.category_id` */
+  | { readonly kind: 'columns-equal'; readonly left: Expr; readonly right: Expr; readonly negated: false }
+  /** `!inner` and `order_items=not.is.null` (semi-join), `order_items=is.null` (anti-join) */
+  | { readonly kind: 'exists'; readonly sub: SubRead; readonly negated: boolean }
   /** `price=gte.10` */
   | { readonly kind: 'compare'; readonly operator: CompareOperator; readonly left: Expr; readonly right: Param; readonly negated: boolean }
   /** `id=in.(1,2,3)`; an empty list matches nothing (PostgREST). */
@@ -65,8 +118,12 @@ export interface OrderNode {
 export interface ReadPlan {
   readonly kind: 'read';
   readonly table: Table;
-  readonly fields: readonly OutputField[];
+  /** Set when embeddings join other tables, so every column can be qualified. */
+  readonly alias: string | null;
+  readonly fields: readonly Field[];
+  readonly joins: readonly Join[];
   readonly where: Predicate | null;
+  readonly groupBy: readonly Expr[];
   readonly order: readonly OrderNode[];
   readonly limit: Param;
   readonly offset: Param | null;

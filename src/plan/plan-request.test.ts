@@ -28,7 +28,7 @@ const logs = makeTable({
 });
 const names = makeTable({ ...logs, name: 'product_names', kind: 'view', rowidKey: null, insertable: false, updatable: false, deletable: false });
 const schema = makeSchema([products, logs, names], 1);
-const options: PlanOptions = { maxRows: 100, allowUnfilteredWrites: false };
+const options: PlanOptions = { maxRows: 100, maxEmbedDepth: 4, allowUnfilteredWrites: false };
 
 function plan(method: string, url: string, body: unknown = null, headers: Record<string, string> = {}) {
   const [path, query = ''] = url.split('?');

@@ -41,7 +41,7 @@ export function planRequest(api: ApiRequest, schema: Schema, options: PlanOption
   }
   if (api.target.kind === 'root') throw errors.methodNotAllowed(api.method, '/');
   const table = resolveTable(schema, api.target.name);
-  const query = planQuery(api, table, options);
+  const query = planQuery(api, schema, table, options);
   const writes = query.kind === 'insert' || query.kind === 'update';
   const isRow = api.target.kind === 'row';
   const prefs = api.preferences;
@@ -70,10 +70,10 @@ export function planRequest(api: ApiRequest, schema: Schema, options: PlanOption
   };
 }
 
-function planQuery(api: ApiRequest, table: Table, options: PlanOptions): QueryPlan {
+function planQuery(api: ApiRequest, schema: Schema, table: Table, options: PlanOptions): QueryPlan {
   switch (api.action) {
     case 'read':
-      return buildReadPlan(api, table, options);
+      return buildReadPlan(api, schema, table, options);
     case 'insert':
       if (api.target.kind === 'row') {
         throw errors.methodNotAllowed('POST', `/${table.name}/…`);

@@ -1,63 +1,53 @@
 /**
  * GET/HEAD on a table or row URL -> ReadPlan: which fields, which rows, in which order, how many.
- * The row limit of the config is applied here, so no later stage can forget it.
+ * Embeddings become LEFT JOINs (to-one) or correlated subqueries (to-many) planned level by level
+ * in `read-level.ts`; the row limit of the config is applied here, so no later stage can forget it.
  */
-import { errors, rowgateError } from '../errors/catalog.js';
-import type { Table } from '../schema/model.js';
-import type { ApiRequest, OrderAt, RangeAt, SelectItem } from '../request/types.js';
-import type { CastType, OrderNode, OutputField, Param, Predicate, ReadPlan } from './plan-nodes.js';
-import { planConditions, resolveExpr } from './plan-conditions.js';
+import { rowgateError } from '../errors/catalog.js';
+import type { Schema, Table } from '../schema/model.js';
+import type { ApiRequest, RangeAt, SelectItem } from '../request/types.js';
+import type { CastType, Field, OutputField, Param, Predicate, ReadPlan } from './plan-nodes.js';
+import { planLevel, type LevelContext } from './read-level.js';
 import { keyColumns } from './resolve-names.js';
 
 export interface PlanLimits {
   /** At most this many rows per response (`limit` above it is clamped). */
   readonly maxRows: number;
+  /** Embeddings nested deeper than this are refused (RG104). */
+  readonly maxEmbedDepth: number;
 }
 
-export function buildReadPlan(api: ApiRequest, table: Table, limits: PlanLimits): ReadPlan {
-  const rootConditions = api.where.map((w) => {
-    if (w.path.length > 0) throw embeddedNotYet(w.path);
-    return w.condition;
-  });
-  const range = rootRange(api.ranges);
+export function buildReadPlan(api: ApiRequest, schema: Schema, table: Table, limits: PlanLimits): ReadPlan {
+  const embeds = api.select?.some((i) => i.kind === 'embed') ?? false;
+  const alias = embeds ? 't0' : null;
+  const context: LevelContext = { schema, api, maxDepth: limits.maxEmbedDepth, nextAlias: 1, used: new Set() };
+  const level = planLevel(context, table, alias, api.select, []);
+  checkAllPathsUsed(api, context.used);
+  const range = api.ranges.find((r) => r.path.length === 0) ?? null;
   return {
     kind: 'read',
     table,
-    fields: planFields(table, api.select),
-    where: andAll(planConditions(table, rootConditions), rowKeyPredicate(api, table)),
-    order: planOrder(table, api.order),
+    alias,
+    fields: level.fields,
+    joins: level.joins,
+    where: andAll(level.where, rowKeyPredicate(api, table, alias)),
+    groupBy: level.groupBy,
+    order: level.order,
     limit: { kind: 'limit', ref: range?.limit ?? null, max: limits.maxRows },
     offset: range?.offset != null ? { kind: 'value', ref: range.offset, type: 'integer', column: 'offset' } : null,
     count: api.preferences.count !== null,
   };
 }
 
-/** `select=` -> output fields; absent or `*` means every column in table order. */
+/** `select=` of a write's representation: plain columns only (writes return the written table's rows). */
 export function planFields(table: Table, select: readonly SelectItem[] | null): OutputField[] {
-  if (select === null) return table.columns.map((column) => ({ name: column.name, expr: { kind: 'column', column }, cast: null }));
-  const fields: OutputField[] = [];
-  for (const item of select) {
-    switch (item.kind) {
-      case 'star':
-        for (const column of table.columns) fields.push({ name: column.name, expr: { kind: 'column', column }, cast: null });
-        break;
-      case 'field': {
-        if (item.aggregate) throw aggregatesNotYet();
-        const expr = resolveExpr(table, item.field);
-        const lastKey = item.field.jsonPath.at(-1)?.key;
-        // PostgREST names a JSON path output after its last key: `data->a->>b` becomes "b".
-        const name = item.alias ?? (lastKey !== undefined ? String(lastKey) : item.field.name);
-        fields.push({ name, expr, cast: item.cast ? resolveCast(item.cast) : null });
-        break;
-      }
-      case 'count-all':
-        throw aggregatesNotYet();
-      case 'embed':
-        // TODO(issue 3): embedding through foreign keys.
-        throw errors.notImplemented(`embedding '${item.relation}'`, 'Embedding arrives with the query-depth work.');
-    }
+  if (select?.some((i) => i.kind === 'embed' || i.kind === 'count-all' || (i.kind === 'field' && i.aggregate))) {
+    throw rowgateError('PGRST127', 'Feature not implemented: embedding or aggregates in the representation of a write', {
+      hint: 'Read the written rows with a GET to embed related rows.',
+    });
   }
-  return fields;
+  const level = planLevel({ schema: null, api: null, maxDepth: 0, nextAlias: 1, used: new Set() }, table, null, select, []);
+  return level.fields as OutputField[];
 }
 
 const CASTS: Record<string, CastType> = {
@@ -78,30 +68,24 @@ export function resolveCast(name: string): CastType {
   throw rowgateError('42704', `type "${name}" does not exist`, { hint: `Casts may name: ${Object.keys(CASTS).join(', ')}` });
 }
 
-function planOrder(table: Table, order: readonly OrderAt[]): OrderNode[] {
-  const nodes: OrderNode[] = [];
-  for (const at of order) {
-    if (at.path.length > 0) throw embeddedNotYet(at.path);
-    for (const term of at.terms) {
-      if (term.relation) throw embeddedNotYet([term.relation]);
-      nodes.push({ expr: resolveExpr(table, term.field), direction: term.direction ?? 'asc', nulls: term.nulls });
+/** Filters, orders and limits on embedded paths must name an embedding of the select (PGRST108). */
+function checkAllPathsUsed(api: ApiRequest, used: ReadonlySet<string>): void {
+  const paths: (readonly string[])[] = [
+    ...api.where.map((w) => w.path),
+    ...api.order.map((o) => o.path),
+    ...api.ranges.map((r: RangeAt) => r.path),
+  ];
+  for (const path of paths) {
+    if (path.length > 0 && !used.has(path.join('.'))) {
+      throw rowgateError('PGRST108', `'${path.join('.')}' is not an embedded resource in this request`, {
+        hint: `Verify that '${path.join('.')}' is included in the 'select' query parameter.`,
+      });
     }
   }
-  return nodes;
-}
-
-/** The root range: the last one given wins (the parser merges `limit`/`offset` with `Range`). */
-function rootRange(ranges: readonly RangeAt[]): RangeAt | null {
-  let root: RangeAt | null = null;
-  for (const r of ranges) {
-    if (r.path.length > 0) throw embeddedNotYet(r.path);
-    root = r;
-  }
-  return root;
 }
 
 /** `/products/5` -> `id = 5`; composite keys take their parts in key order. */
-export function rowKeyPredicate(api: ApiRequest, table: Table): Predicate | null {
+export function rowKeyPredicate(api: ApiRequest, table: Table, source: string | null = null): Predicate | null {
   if (api.target.kind !== 'row') return null;
   const key = keyColumns(table);
   if (key.length === 0) {
@@ -115,10 +99,11 @@ export function rowKeyPredicate(api: ApiRequest, table: Table): Predicate | null
       hint: `Give ${key.map((c) => c.name).join(',')} separated by commas`,
     });
   }
+  const at = source === null ? {} : { source };
   const items: Predicate[] = key.map((column, i) => ({
     kind: 'compare',
     operator: 'eq',
-    left: { kind: 'column', column },
+    left: { kind: 'column', column, ...at },
     right: { kind: 'value', ref: ids[i], type: column.type, column: column.name } satisfies Param,
     negated: false,
   }));
@@ -131,12 +116,6 @@ export function andAll(a: Predicate | null, b: Predicate | null): Predicate | nu
   return { kind: 'and', negated: false, items: [a, b] };
 }
 
-function embeddedNotYet(path: readonly string[]) {
-  // TODO(issue 3): filters, order and limits on embedded resources.
-  return errors.notImplemented(`filters, order or limits on the embedded resource '${path.join('.')}'`);
-}
-
-function aggregatesNotYet() {
-  // TODO(issue 3): aggregates with implicit grouping.
-  return errors.notImplemented('aggregate functions in select', 'Aggregates arrive with the query-depth work.');
+export function isValueField(f: Field): f is OutputField {
+  return 'expr' in f;
 }

@@ -10,6 +10,8 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { runCase } from './case-runner.js';
 import { readCases } from './read-cases.js';
 import { writeCases } from './write-cases.js';
+import { embedCases } from './embed-cases.js';
+import { existsSync } from 'node:fs';
 
 for (const engine of selectedEngines()) {
   const reason = await engine.unavailable();
@@ -22,6 +24,17 @@ for (const engine of selectedEngines()) {
     });
     afterAll(async () => server?.close());
     for (const c of readCases) runCase(c, () => server);
+  });
+
+  const noEmbedFixture = !existsSync(new URL(`../fixtures/${engine.name}-embedding.sql`, import.meta.url));
+  if (!reason && noEmbedFixture) console.warn(`conformance: skipping ${engine.name} embedding: no test/fixtures/${engine.name}-embedding.sql yet`);
+  describe.skipIf(reason !== null || noEmbedFixture)(`${engine.name}: embedding and aggregates`, () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer(engine, { fixture: 'embedding' });
+    });
+    afterAll(async () => server?.close());
+    for (const c of embedCases) runCase(c, () => server);
   });
 
   describe.skipIf(reason !== null)(`${engine.name}: writing`, () => {

@@ -14,6 +14,17 @@ export class SqliteCompiler extends SqlCompiler {
     return sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${{ kind: 'const', value: k } satisfies Param}, ${v}`))})`;
   }
 
+  protected override jsonArrayOf(rows: Sql): Sql {
+    // A subquery's value loses its JSON subtype, so each row and the result go through json() again.
+    return sql`json((select json_group_array(json(${sql.id('j')})) from (${rows})))`;
+  }
+
+  protected override limitOffset(limit: Param | null, offset: Param | null): Sql {
+    // SQLite has OFFSET only after a LIMIT; -1 means none.
+    if (limit === null && offset) return sql` limit -1 offset ${offset}`;
+    return super.limitOffset(limit, offset);
+  }
+
   protected override jsonArray(items: readonly Sql[]): Sql {
     return sql`json_array(${sql.join(items)})`;
   }
