@@ -215,6 +215,8 @@ export abstract class SqlCompiler {
     switch (p.kind) {
       case 'columns-equal':
         return sql`${this.expr(p.left)} = ${this.expr(p.right)}`;
+      case 'search':
+        return this.textSearch(p);
       case 'exists': {
         const core = this.selectCore(p.sub.table, p.sub.alias, p.sub.through, p.sub.joins, p.sub.where, []);
         return sql`exists (select 1 from ${core})`;
@@ -255,6 +257,11 @@ export abstract class SqlCompiler {
       default:
         return sql`${left} ${sql.raw(COMPARE_SQL[op])} ${right}`;
     }
+  }
+
+  /** `fts`/`plfts`/`phfts`/`wfts`: each engine searches with its own facility. */
+  protected textSearch(_p: Extract<Predicate, { kind: 'search' }>): Sql {
+    throw errors.notImplemented('full-text search on this engine yet');
   }
 
   protected ilike(left: Sql, right: Param): Sql {

@@ -74,6 +74,23 @@ CREATE INDEX orders_created_at_idx ON orders (created_at);
 CREATE INDEX order_items_product_id_idx ON order_items (product_id);
 `;
 
+// Full-text search over products (`/products?name=fts.lamp`, `description=wfts.…`): an external-content
+// FTS5 index, kept in step with products by triggers, built once the rows are in.
+export const SHOP_SQLITE_SEARCH = `
+CREATE VIRTUAL TABLE products_fts USING fts5(name, description, content='products', content_rowid='id');
+INSERT INTO products_fts(products_fts) VALUES ('rebuild');
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+  INSERT INTO products_fts(rowid, name, description) VALUES (new.id, new.name, new.description);
+END;
+CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+  INSERT INTO products_fts(products_fts, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
+END;
+CREATE TRIGGER products_fts_update AFTER UPDATE OF name, description ON products BEGIN
+  INSERT INTO products_fts(products_fts, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
+  INSERT INTO products_fts(rowid, name, description) VALUES (new.id, new.name, new.description);
+END;
+`;
+
 const PROGRESS_EVERY = 500;
 
 /**
@@ -110,6 +127,7 @@ export function createShopDemoSqlite(path: string, opts: ShopDemoProgress = {}):
         insertRows(conn, name, columns, data[name], opts.onProgress);
       }
       conn.exec(SHOP_SQLITE_INDEXES);
+      conn.exec(SHOP_SQLITE_SEARCH);
     })();
     // Statistics for the query planner, so the indexes above are chosen from the first request on.
     conn.exec('ANALYZE');

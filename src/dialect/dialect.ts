@@ -6,6 +6,7 @@
 import type { CompiledQuery, CompiledWrite, SqlCompiler } from '../compile/sql-compiler.js';
 import type { DatabaseErrorKind } from '../execute/database-errors.js';
 import type { ColumnType, Schema } from '../schema/model.js';
+import type { SearchMode } from '../util/search-query.js';
 
 export type EngineName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -66,6 +67,8 @@ export interface Dialect {
   introspect(version: number): Promise<Schema>;
   /** A request value already converted to its JS type, as this engine's driver wants it bound. */
   toDriverValue(value: unknown, type: ColumnType): unknown;
+  /** A full-text query in PostgreSQL's syntax of `mode` -> this engine's search syntax (absent: passed as is). */
+  toSearchQuery?(mode: SearchMode, text: string, column: string): string;
   /** Native error -> neutral kind, or null when the error is not the database's. */
   translateError(error: unknown): NativeErrorInfo | null;
 }

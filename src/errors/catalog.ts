@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   PGRST205: 404, // unknown table
   '42703': 400, // unknown column in select, filter or order
   '42883': 400, // operator or cast that does not apply to the column's type
+  '42601': 400, // syntax error in a full-text search query
   '42P10': 400, // on_conflict names columns with no unique constraint over exactly them
   '42704': 400, // unknown type name in a ::cast
   '22P02': 400, // a value that does not convert to the column's type

@@ -30,6 +30,8 @@ function bindParam(param: CompiledParam, api: ApiRequest, dialect: Dialect, slot
       return dialect.toDriverValue(convertValue(api.values[param.ref], param.type, param.column), param.type);
     case 'const':
       return param.value;
+    case 'search':
+      return dialect.toSearchQuery ? dialect.toSearchQuery(param.mode, api.values[param.ref], param.column) : api.values[param.ref];
     case 'limit': {
       if (param.ref === null) return param.max;
       const n = Number(api.values[param.ref]);

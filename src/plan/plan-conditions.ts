@@ -2,7 +2,8 @@
  * Filters and logic trees of the URL -> predicates over resolved columns. Decides the type each
  * value is converted to before binding (the column's, or text for pattern operators and JSON paths).
  */
-import { errors, rowgateError } from '../errors/catalog.js';
+import { rowgateError } from '../errors/catalog.js';
+import type { SearchMode } from '../util/search-query.js';
 import type { ColumnType, Table } from '../schema/model.js';
 import type { Condition, FieldPath, Filter, FilterOperator } from '../request/types.js';
 import type { CompareOperator, Expr, Param, Predicate } from './plan-nodes.js';
@@ -85,8 +86,16 @@ function planFilter(scope: ConditionScope, filter: Filter): Predicate {
         negated,
       };
     case 'fts':
-      // TODO(issue 3): full-text search with each engine's own facility.
-      throw errors.notImplemented(`the ${operator} operator`, 'Full-text search arrives with the query-depth work.');
+      if (left.kind !== 'column' || !['fts', 'plfts', 'phfts', 'wfts'].includes(operator)) break;
+      return {
+        kind: 'search',
+        table,
+        left,
+        mode: operator as SearchMode,
+        language: value.language,
+        query: { kind: 'search', ref: value.value, mode: operator as SearchMode, column },
+        negated,
+      };
   }
   throw rowgateError('42883', `operator ${operator} does not apply to column ${table.name}.${column} here`, {
     hint: 'Array and range operators (cs, cd, ov, sl, sr, nxr, nxl, adj) need a PostgreSQL array or range column.',

@@ -6,6 +6,7 @@
  */
 import type { Column, ColumnType, Table } from '../schema/model.js';
 import type { JsonPathStep, ValueRef } from '../request/types.js';
+import type { SearchMode } from '../util/search-query.js';
 
 /** Where a bound parameter's value comes from when a request of this shape is executed. */
 export type Param =
@@ -16,7 +17,9 @@ export type Param =
   /** `min(values[ref], max)`, or `max` when the client gave no limit. */
   | { readonly kind: 'limit'; readonly ref: ValueRef | null; readonly max: number }
   /** A constant chosen by the planner (a JSON path, a key name). */
-  | { readonly kind: 'const'; readonly value: string | number };
+  | { readonly kind: 'const'; readonly value: string | number }
+  /** `values[ref]` as a full-text query of `mode`, in the engine's own search syntax. */
+  | { readonly kind: 'search'; readonly ref: ValueRef; readonly mode: SearchMode; readonly column: string };
 
 /** Type names a `::cast` may name, as PostgREST clients write them; each dialect spells them its own way. */
 export type CastType = 'text' | 'integer' | 'bigint' | 'numeric' | 'number' | 'boolean' | 'json' | 'date' | 'timestamp';
@@ -90,6 +93,16 @@ export type Predicate =
   | { readonly kind: 'and' | 'or'; readonly negated: boolean; readonly items: readonly Predicate[] }
   /** A join or correlation condition: `t1.id = t0.category_id` */
   | { readonly kind: 'columns-equal'; readonly left: Expr; readonly right: Expr; readonly negated: false }
+  /** `name=fts(english).lamp` and plfts/phfts/wfts */
+  | {
+      readonly kind: 'search';
+      readonly table: Table;
+      readonly left: Extract<Expr, { kind: 'column' }>;
+      readonly mode: SearchMode;
+      readonly language: string | null;
+      readonly query: Param;
+      readonly negated: boolean;
+    }
   /** `!inner` and `order_items=not.is.null` (semi-join), `order_items=is.null` (anti-join) */
   | { readonly kind: 'exists'; readonly sub: SubRead; readonly negated: boolean }
   /** `price=gte.10` */

@@ -82,6 +82,16 @@ export interface Table {
   readonly updatable: boolean;
   readonly deletable: boolean;
   readonly comment: string | null;
+  /** A full-text index over some of this table's columns, where the engine needs one (SQLite FTS5). */
+  readonly textSearch?: TextSearchIndex | null;
+}
+
+/** `products_fts` indexing `products(name, description)`, joined on `products.id` = the index's rowid. */
+export interface TextSearchIndex {
+  readonly index: string;
+  readonly columns: readonly string[];
+  /** The indexed table's column that equals the index's rowid. */
+  readonly key: string;
 }
 
 export interface Schema {

@@ -57,6 +57,7 @@ export const readCases: Case[] = [
   { name: 'eq(any) quantifier', url: '/books?select=id&id=eq(any).{1,3}&order=id', status: 200, json: [{ id: 1 }, { id: 3 }] },
   { name: 'like(all) quantifier', url: '/books?select=id&title=like(all).{*i*,*s*}&order=id', status: 200, json: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }] },
   { name: 'filter on a boolean with true', url: '/books?select=id&in_print=eq.false&order=id', status: 200, json: [{ id: 4 }, { id: 6 }] },
+  { name: 'order by a JSON path', url: '/books?select=id&meta->series->>n=not.is.null&order=meta->series->>n.desc', status: 200, json: [{ id: 1 }, { id: 2 }] },
   { name: 'filter on a JSON path', url: '/books?select=id&meta->series->>name=eq.Earthsea', status: 200, json: [{ id: 2 }] },
   { name: 'unicode values', url: `/authors?select=id&name=eq.${encodeURIComponent('Wisława Szymborska')}`, status: 200, json: [{ id: 3 }] },
   { name: 'a value that is not an integer is 400', url: '/books?id=eq.abc', status: 400, code: '22P02' },
@@ -64,6 +65,18 @@ export const readCases: Case[] = [
   { name: 'unknown column in a filter is 400', url: '/books?titl=eq.x', status: 400, code: '42703' },
   { name: 'unknown operator is 400', url: '/books?id=equals.1', status: 400, code: 'PGRST100' },
   { name: 'filter without operator is 400', url: '/books?id=1', status: 400, code: 'PGRST100' },
+
+  // --- full-text search ---
+  { name: 'fts finds a word', url: '/books?select=id&title=fts.wizard', status: 200, json: [{ id: 2 }] },
+  { name: 'fts with a language', url: '/books?select=id&title=fts(english).cities', status: 200, json: [{ id: 3 }] },
+  { name: 'fts with operators', url: `/books?select=id&title=fts.${encodeURIComponent('(wizard | memos) & !earthsea')}`, status: 200, json: [{ id: 4 }] },
+  { name: 'fts with a prefix', url: `/books?select=id&title=fts.${encodeURIComponent('invis:*')}`, status: 200, json: [{ id: 3 }] },
+  { name: 'plfts matches every word', url: '/books?select=id&title=plfts.sand grain', status: 200, json: [{ id: 5 }] },
+  { name: 'phfts matches the phrase', url: '/books?select=id&title=phfts.grain of sand', status: 200, json: [{ id: 5 }] },
+  { name: 'wfts: phrases, or', url: `/books?select=id&title=wfts.${encodeURIComponent('"invisible cities" or memos')}&order=id`, status: 200, json: [{ id: 3 }, { id: 4 }] },
+  { name: 'not.fts', url: '/books?select=id&title=not.fts.wizard&id=lt.4&order=id', status: 200, json: [{ id: 1 }, { id: 3 }] },
+  { name: 'fts in a logic tree', url: '/books?select=id&or=(title.fts.wizard,id.eq.1)&order=id', status: 200, json: [{ id: 1 }, { id: 2 }] },
+  { name: 'a broken fts query is 400', url: `/books?select=id&title=fts.${encodeURIComponent('wizard &')}`, status: 400, code: '42601' },
 
   // --- logic trees ---
   { name: 'or', url: '/books?select=id&or=(id.eq.1,id.eq.5)&order=id', status: 200, json: [{ id: 1 }, { id: 5 }] },

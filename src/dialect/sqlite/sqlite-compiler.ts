@@ -5,7 +5,8 @@
  */
 import { sql } from 'kysely';
 import { SqlCompiler, type Sql } from '../../compile/sql-compiler.js';
-import type { CastType, InsertPlan, Param } from '../../plan/plan-nodes.js';
+import { rowgateError } from '../../errors/catalog.js';
+import type { CastType, InsertPlan, Param, Predicate } from '../../plan/plan-nodes.js';
 import type { Column, ColumnType } from '../../schema/model.js';
 
 export class SqliteCompiler extends SqlCompiler {
@@ -60,6 +61,17 @@ export class SqliteCompiler extends SqlCompiler {
       case 'json':
         return this.jsonValueOfType(expr, 'json');
     }
+  }
+
+  protected override textSearch(p: Extract<Predicate, { kind: 'search' }>): Sql {
+    const index = p.table.textSearch;
+    if (!index || !index.columns.includes(p.left.column.name)) {
+      throw rowgateError('PGRST127', `No full-text index covers ${p.table.name}.${p.left.column.name}`, {
+        hint: `Create an external-content FTS5 table over it, e.g. CREATE VIRTUAL TABLE ${p.table.name}_fts USING fts5(${p.left.column.name}, content='${p.table.name}', content_rowid='id'); see docs/full-text-search.md`,
+      });
+    }
+    const key = { ...p.left, column: { ...p.left.column, name: index.key } };
+    return sql`${this.expr(key)} in (select rowid from ${sql.id(index.index)} where ${sql.id(index.index)} match ${p.query})`;
   }
 
   protected override ilike(left: Sql, right: Param): Sql {

@@ -25,6 +25,8 @@ export interface ParsedCreateTable {
   readonly withoutRowid: boolean;
   /** `fts5` for `CREATE VIRTUAL TABLE t USING fts5(...)`, lower-cased; null for ordinary tables. */
   readonly virtualModule: string | null;
+  /** For an FTS5 table: its indexed columns and, for an external-content index, the table it indexes. */
+  readonly fts5?: { readonly columns: readonly string[]; readonly content: string | null; readonly contentRowid: string | null };
 }
 
 const WORD_CHAR = /[\p{L}\p{N}_$]/u;
@@ -82,7 +84,8 @@ export function parseCreateTable(sql: string): ParsedCreateTable {
   const using = tokens.findIndex((t) => isWord(t, 'USING'));
   if (using >= 0 && (open < 0 || using < open)) {
     const module = tokens[using + 1];
-    return { checks: [], withoutRowid: false, virtualModule: module ? module.value.toLowerCase() : null };
+    const name = module ? module.value.toLowerCase() : null;
+    return { checks: [], withoutRowid: false, virtualModule: name, ...(name === 'fts5' ? { fts5: parseFts5Arguments(tokens, using + 2) } : {}) };
   }
   // `CREATE TABLE t AS SELECT ...` has no column definitions and so no constraints.
   if (open < 0 || tokens.slice(0, open).some((t) => isWord(t, 'AS'))) {
@@ -93,6 +96,28 @@ export function parseCreateTable(sql: string): ParsedCreateTable {
   const options = tokens.slice(close + 1);
   const withoutRowid = options.some((t, k) => isWord(t, 'WITHOUT') && isWord(options[k + 1], 'ROWID'));
   return { checks, withoutRowid, virtualModule: null };
+}
+
+/** `fts5(name, description, content='products', content_rowid='id', tokenize=…)` */
+function parseFts5Arguments(tokens: readonly SqlToken[], open: number): NonNullable<ParsedCreateTable['fts5']> {
+  const columns: string[] = [];
+  let content: string | null = null;
+  let contentRowid: string | null = null;
+  if (!isPunct(tokens[open], '(')) return { columns, content, contentRowid };
+  for (const [from, to] of splitTopLevel(tokens, open + 1, matchingParen(tokens, open))) {
+    const part = tokens.slice(from, to);
+    const eq = part.findIndex((t) => isPunct(t, '='));
+    if (eq < 0) {
+      // A column, optionally followed by UNINDEXED (stored, but not searchable).
+      if (part.length === 1) columns.push(part[0].value);
+      continue;
+    }
+    const key = part[0]?.value.toLowerCase();
+    const value = part[eq + 1]?.value ?? null;
+    if (key === 'content') content = value === '' ? null : value;
+    else if (key === 'content_rowid') contentRowid = value;
+  }
+  return { columns, content, contentRowid };
 }
 
 /**

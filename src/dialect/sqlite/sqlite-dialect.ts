@@ -10,6 +10,7 @@ import type { Dialect, NativeErrorInfo } from '../dialect.js';
 import type { ColumnType, Schema } from '../../schema/model.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { SqliteDriver } from './sqlite-driver.js';
+import { toFts5Query } from './sqlite-fts.js';
 import { InvalidRegexError, translateSqliteError } from './sqlite-errors.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 
@@ -40,6 +41,7 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     driver: new SqliteDriver(db, options.statementTimeoutMs),
     introspect: async (version: number): Promise<Schema> => introspectSqlite(db, version),
     toDriverValue: toSqliteValue,
+    toSearchQuery: toFts5Query,
     translateError: (e: unknown): NativeErrorInfo | null => translateSqliteError(e),
   };
 }

@@ -13,6 +13,7 @@ import {
   type ForeignKey,
   type Schema,
   type Table,
+  type TextSearchIndex,
   type UniqueConstraint,
 } from '../../schema/model.js';
 import { parseCreateTable, parseEnumCheck, parseInsteadOfOperation, type ParsedCreateTable } from './sqlite-ddl-parse.js';
@@ -144,7 +145,27 @@ export function introspectSqlite(db: Database.Database, version: number): Schema
       insteadOf.get(draft.entry.name.toLowerCase()),
     ),
   );
-  return makeSchema(tables, version);
+  return makeSchema(withTextSearch(tables, ddlByName), version);
+}
+
+/**
+ * Attaches each external-content FTS5 index to the table it indexes, for `fts` filters, and hides
+ * the index itself: its rows are the indexed table's, served there.
+ */
+function withTextSearch(tables: Table[], ddlByName: ReadonlyMap<string, ParsedCreateTable>): Table[] {
+  const indexes = new Map<string, TextSearchIndex>();
+  for (const [name, ddl] of ddlByName) {
+    if (!ddl.fts5?.content) continue;
+    indexes.set(ddl.fts5.content.toLowerCase(), { index: name, columns: ddl.fts5.columns, key: ddl.fts5.contentRowid ?? 'rowid' });
+  }
+  if (indexes.size === 0) return tables;
+  const indexNames = new Set([...indexes.values()].map((i) => i.index));
+  return tables
+    .filter((t) => !indexNames.has(t.name))
+    .map((t) => {
+      const index = indexes.get(t.name.toLowerCase());
+      return index ? makeTable({ ...t, textSearch: index }) : t;
+    });
 }
 
 /** Excludes SQLite's own tables, shadow tables of virtual tables and rowgate's own `_rowgate*` tables. */
