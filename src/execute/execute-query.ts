@@ -10,7 +10,8 @@ import type { CompiledPlan } from '../compile/sql-compiler.js';
 import type { Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { ApiRequest } from '../request/types.js';
-import { bindQuery } from './bind-params.js';
+import { bindQuery, convertValue } from './bind-params.js';
+import type { Column } from '../schema/model.js';
 import { databaseError } from './database-errors.js';
 
 export type ExecuteResult = ({ kind: 'read' } & ReadResult) | ({ kind: 'write' } & WriteResult);
@@ -22,6 +23,7 @@ export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, ap
       const count = compiled.count ? bindQuery(compiled.count, api, dialect) : null;
       return { kind: 'read', ...(await dialect.driver.read(main, count)) };
     }
+    if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
     if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
     checkKeys(plan, api);
     const bind = (query: typeof compiled.main, slots?: Readonly<Record<string, unknown>>) => bindQuery(query, api, dialect, slots);
@@ -34,6 +36,32 @@ export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, ap
   } catch (e) {
     throw toCatalogError(e, dialect);
   }
+}
+
+/** CSV fields are text: convert each to its column's type, then bind the rows as JSON like any body. */
+function withTypedCsvBody(api: ApiRequest, plan: RequestPlan): ApiRequest {
+  const query = plan.query;
+  const columns = query.kind === 'insert' ? query.columns : [];
+  const rows = api.body!.rows.map((row) => {
+    const typed: Record<string, unknown> = {};
+    for (const column of columns) {
+      const text = row[column.name];
+      typed[column.name] = text === null || text === undefined ? null : csvValue(text as string, column.type, column.name);
+    }
+    return typed;
+  });
+  return { ...api, body: { raw: JSON.stringify(rows), rows, isArray: true, format: 'json' } };
+}
+
+function csvValue(text: string, type: Column['type'], column: string): unknown {
+  if (type === 'json') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw errors.invalidValue(column, 'json', text);
+    }
+  }
+  return convertValue(text, type, column);
 }
 
 function checkWrite(plan: RequestPlan, result: WriteResult): void {

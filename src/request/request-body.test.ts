@@ -64,9 +64,12 @@ describe('parseRequestBody', () => {
     }
   });
 
-  it('accepts JSON Content-Types only, for now', () => {
+  it('accepts JSON, and CSV for inserts', () => {
     expect(insert('{"a":1}', null, 'application/json; charset=utf-8').bodyColumns).toEqual(['a']);
-    for (const ct of ['text/csv', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml']) {
+    const csv = insert('a,b\r\n1,"x, ""y"""\r\n,\r\n', null, 'text/csv; charset=utf-8');
+    expect(csv.bodyColumns).toEqual(['a', 'b']);
+    expect(csv.body?.rows).toEqual([{ a: '1', b: 'x, "y"' }, { a: null, b: null }]);
+    for (const ct of ['application/x-www-form-urlencoded', 'text/plain', 'application/xml']) {
       expect(failure(() => insert('a=1', null, ct))).toMatchObject({ code: 'PGRST107', status: 415, message: `Content-Type not acceptable: ${ct}` });
     }
   });

@@ -1,9 +1,10 @@
 /**
- * The request body of POST, PATCH and PUT (PostgREST's Payload.hs): JSON only for now, one
- * object or an array of objects sharing their keys, and the body's columns. Whether those
+ * The request body of POST, PATCH and PUT (PostgREST's Payload.hs): JSON (one object or an array
+ * of objects sharing their keys) or CSV for bulk inserts, and the body's columns. Whether those
  * columns exist, and whether the values fit their types, is checked by the plan stage.
  */
 import { errors } from '../errors/catalog.js';
+import { csvRows } from './csv-body.js';
 import { bodyFormatOf } from './media-type.js';
 import type { RequestAction, RequestBody } from './types.js';
 
@@ -27,8 +28,8 @@ const INVALID_JSON = 'Empty or invalid json';
  *
  * Errors (PGRST102, 400): invalid JSON, an empty body, or a JSON value that is neither an object
  * nor an array → `Empty or invalid json`; array items that are not objects, or objects with
- * different keys → `All object keys must match`. PGRST107 (415) for any Content-Type but JSON
- * (CSV bodies are a later issue).
+ * different keys → `All object keys must match`. PGRST107 (415) for any Content-Type but JSON,
+ * and CSV (`text/csv`) on POST inserts.
  */
 export function parseRequestBody(
   method: string,
@@ -38,7 +39,14 @@ export function parseRequestBody(
   columns: readonly string[] | null,
 ): ParsedBody {
   if (method !== 'POST' && method !== 'PATCH' && method !== 'PUT') return NO_BODY;
-  if (bodyFormatOf(contentType) !== 'json') throw errors.unsupportedMediaType(contentType ?? '');
+  const format = bodyFormatOf(contentType);
+  // CSV is for bulk inserts (PostgREST's text/csv payloads); every other write takes JSON.
+  if (format === 'csv' && method === 'POST' && action === 'insert') {
+    if (raw === null || raw === '') throw errors.invalidBody('Invalid CSV: the body is empty');
+    const csv = csvRows(raw);
+    return { body: { raw, rows: csv.rows, isArray: true, format: 'csv' }, bodyColumns: columns ?? csv.columns };
+  }
+  if (format !== 'json') throw errors.unsupportedMediaType(contentType ?? '');
   if (raw === null || raw === '') {
     if (action !== 'call') throw errors.invalidBody(INVALID_JSON);
     raw = '{}';

@@ -179,6 +179,8 @@ export interface RequestBody {
   /** One object becomes a one-element array; `isArray` remembers which the client sent. */
   readonly rows: readonly Record<string, unknown>[];
   readonly isArray: boolean;
+  /** `csv` bodies hold text (or null) per field, converted to the column types before binding. */
+  readonly format?: 'json' | 'csv';
 }
 
 export interface ApiRequest {

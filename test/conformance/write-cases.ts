@@ -68,6 +68,22 @@ export const writeCases: Case[] = [
     status: 201, json: [{ name: 'Ghost' }], after: unchanged,
   },
 
+  // --- CSV bodies ---
+  {
+    name: 'POST CSV inserts rows: quotes, commas, newlines, unicode, NULL vs empty',
+    method: 'POST', url: '/books?select=title,author_id,pages,in_print,isbn', headers: { 'content-type': 'text/csv', Prefer: 'return=representation' },
+    body: 'title,author_id,pages,in_print,isbn\r\n"Comma, ""quoted""",1,35,true,\r\n"Two\nlines",2,,false,""\r\nŁódź,3,0,true,978\r\n',
+    status: 201,
+    json: [
+      { title: 'Comma, "quoted"', author_id: 1, pages: 35, in_print: true, isbn: null },
+      { title: 'Two\nlines', author_id: 2, pages: null, in_print: false, isbn: '' },
+      { title: 'Łódź', author_id: 3, pages: 0, in_print: true, isbn: '978' },
+    ],
+  },
+  { name: 'POST CSV with a bad value is 400 and writes nothing', method: 'POST', url: '/authors', headers: { 'content-type': 'text/csv' }, body: 'id,name\n9,ok\nx,bad\n', status: 400, code: '22P02', after: unchanged },
+  { name: 'POST CSV with a short record is 400', method: 'POST', url: '/authors', headers: { 'content-type': 'text/csv' }, body: 'name,country\nA\n', status: 400, code: 'PGRST102', after: unchanged },
+  { name: 'PATCH with CSV is 415', method: 'PATCH', url: '/authors?id=eq.1', headers: { 'content-type': 'text/csv' }, body: 'country\nX\n', status: 415, code: 'PGRST107', after: unchanged },
+
   // --- upsert ---
   {
     name: 'upsert merge-duplicates updates the existing row',
