@@ -32,7 +32,7 @@ const cases: { name: string; plan: QueryPlan; expected: Record<Engine, Expected>
   {
     name: 'read with filter, order and limit',
     plan: {
-      kind: 'read', table: items, alias: null, joins: [], groupBy: [],
+      kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null,
       fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }, { name: 'on', expr: { kind: 'column', column: active }, cast: null }],
       where: { kind: 'compare', operator: 'gte', left: { kind: 'column', column: price }, right: v(0, 'number', 'price'), negated: false },
       order: [{ expr: { kind: 'column', column: price }, direction: 'desc', nulls: null }, { expr: { kind: 'column', column: id }, direction: 'asc', nulls: null }],
@@ -48,7 +48,7 @@ const cases: { name: string; plan: QueryPlan; expected: Record<Engine, Expected>
   {
     name: 'negated or-tree with in, is and an empty list',
     plan: {
-      kind: 'read', table: items, alias: null, joins: [], groupBy: [], fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }],
+      kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null, fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }],
       where: {
         kind: 'or', negated: true, items: [
           { kind: 'in', left: { kind: 'column', column: id }, values: [v(0, 'integer', 'id'), v(1, 'integer', 'id')], negated: false },

@@ -109,7 +109,9 @@ export abstract class SqlCompiler {
   protected compileRead(plan: ReadPlan): CompiledRead {
     const core = this.selectCore(plan.table, plan.alias, null, plan.joins, plan.where, plan.groupBy);
     const order = this.orderBy(plan.order);
-    const main = sql`select ${this.jsonRow(plan.fields)} from ${core}${order}${this.limitOffset(plan.limit, plan.offset)}`;
+    // With keyset pagination each row also carries its position, the next page's cursor.
+    const cursor = plan.keyset ? sql`, ${this.jsonArray(plan.keyset.map((e) => this.expr(e)))}` : sql``;
+    const main = sql`select ${this.jsonRow(plan.fields)}${cursor} from ${core}${order}${this.limitOffset(plan.limit, plan.offset)}`;
     // Counting groups needs the grouped rows first; plain counts stay one scan.
     const count = plan.groupBy.length > 0 ? sql`select count(*) from (select 1 from ${core}) as ${this.id('groups')}` : sql`select count(*) from ${core}`;
     return { kind: 'read', main: this.finish(main), count: plan.count ? this.finish(count) : null };

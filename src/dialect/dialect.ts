@@ -20,6 +20,8 @@ export interface ReadResult {
   /** Column 0 of each row is the row's JSON text, built by the database. */
   readonly rows: readonly string[];
   readonly total: number | null;
+  /** Column 1 of the last row, when the query returns one: the keyset cursor of the next page. */
+  readonly lastCursor?: string | null;
 }
 
 export interface WriteResult {

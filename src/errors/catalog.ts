@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   RG102: 405, // table or view is not insertable/updatable/deletable
   RG103: 400, // row URL on a table without a key, or key with the wrong number of parts
   RG104: 400, // select/embedding nested deeper than allowed
+  RG105: 400, // keyset pagination (after=) that cannot work: nullable order, offset, bad cursor
   // --- 3. auth ---
   PGRST301: 401, // token invalid
   PGRST302: 401, // anonymous access disabled

@@ -3,7 +3,7 @@
  * converted to the column's type (a 400 naming the column when it does not convert), the body as
  * JSON text, limits clamped. The only place request values meet SQL, always as bound parameters.
  */
-import { errors } from '../errors/catalog.js';
+import { errors, rowgateError } from '../errors/catalog.js';
 import type { ApiRequest } from '../request/types.js';
 import type { ColumnType } from '../schema/model.js';
 import type { CompiledParam, CompiledQuery } from '../compile/sql-compiler.js';
@@ -30,6 +30,8 @@ function bindParam(param: CompiledParam, api: ApiRequest, dialect: Dialect, slot
       return dialect.toDriverValue(convertValue(api.values[param.ref], param.type, param.column), param.type);
     case 'const':
       return param.value;
+    case 'cursor':
+      return dialect.toDriverValue(cursorValue(api.values[param.ref], param), param.type);
     case 'search':
       return dialect.toSearchQuery ? dialect.toSearchQuery(param.mode, api.values[param.ref], param.column) : api.values[param.ref];
     case 'limit': {
@@ -49,6 +51,21 @@ function bodyText(api: ApiRequest): string {
   // PATCH reads its columns from the one object; inserts (POST, PUT) read rows from an array.
   if (api.method === 'PATCH') return body.isArray ? JSON.stringify(body.rows[0]) : body.raw;
   return body.isArray ? body.raw : `[${body.raw}]`;
+}
+
+/** Element `index` of a keyset cursor: base64url of the JSON array of the last row's order values. */
+function cursorValue(cursor: string, param: Extract<CompiledParam, { kind: 'cursor' }>): unknown {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    values = null;
+  }
+  const value = Array.isArray(values) && values.length === param.count ? values[param.index] : undefined;
+  if (value === undefined || value === null || typeof value === 'object') {
+    throw rowgateError('RG105', 'The after= cursor is not one this query returned', { hint: 'Pass the Next-Cursor header of the previous page unchanged.' });
+  }
+  return typeof value === 'string' ? convertValue(value, param.type, param.column) : value;
 }
 
 /** Request text -> the JS value of the column's type. */

@@ -18,6 +18,8 @@ export type Param =
   | { readonly kind: 'limit'; readonly ref: ValueRef | null; readonly max: number }
   /** A constant chosen by the planner (a JSON path, a key name). */
   | { readonly kind: 'const'; readonly value: string | number }
+  /** Element `index` of the keyset cursor `values[ref]`, converted to the column's type. */
+  | { readonly kind: 'cursor'; readonly ref: ValueRef; readonly index: number; readonly count: number; readonly type: ColumnType; readonly column: string }
   /** `values[ref]` as a full-text query of `mode`, in the engine's own search syntax. */
   | { readonly kind: 'search'; readonly ref: ValueRef; readonly mode: SearchMode; readonly column: string };
 
@@ -141,6 +143,8 @@ export interface ReadPlan {
   readonly limit: Param;
   readonly offset: Param | null;
   readonly count: boolean;
+  /** Keyset pagination: the order's expressions, returned per row as the next cursor. */
+  readonly keyset: readonly Expr[] | null;
 }
 
 /** What a write sends back: nothing, the key of each row (for `Location`), or the rows themselves. */

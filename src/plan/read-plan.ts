@@ -9,6 +9,7 @@ import type { ApiRequest, RangeAt, SelectItem } from '../request/types.js';
 import type { CastType, Field, OutputField, Param, Predicate, ReadPlan } from './plan-nodes.js';
 import { planLevel, type LevelContext } from './read-level.js';
 import { keyColumns } from './resolve-names.js';
+import { planKeyset } from './keyset.js';
 
 export interface PlanLimits {
   /** At most this many rows per response (`limit` above it is clamped). */
@@ -24,15 +25,17 @@ export function buildReadPlan(api: ApiRequest, schema: Schema, table: Table, lim
   const level = planLevel(context, table, alias, api.select, []);
   checkAllPathsUsed(api, context.used);
   const range = api.ranges.find((r) => r.path.length === 0) ?? null;
+  const keyset = planKeyset(api, table, alias, level.order, range?.offset != null);
   return {
     kind: 'read',
     table,
     alias,
     fields: level.fields,
     joins: level.joins,
-    where: andAll(level.where, rowKeyPredicate(api, table, alias)),
+    where: andAll(andAll(level.where, rowKeyPredicate(api, table, alias)), keyset?.after ?? null),
     groupBy: level.groupBy,
-    order: level.order,
+    order: keyset?.order ?? level.order,
+    keyset: keyset?.exprs ?? null,
     limit: { kind: 'limit', ref: range?.limit ?? null, max: limits.maxRows },
     offset: range?.offset != null ? { kind: 'value', ref: range.offset, type: 'integer', column: 'offset' } : null,
     count: api.preferences.count !== null,

@@ -67,6 +67,7 @@ export function parseApiRequest(input: HttpInput): ApiRequest {
     bodyColumns,
     body,
     rpcArgs: query.rpcArgs,
+    after: query.after,
     values,
   };
   return { ...request, shapeKey: shapeKeyOf(request) };
@@ -93,6 +94,7 @@ export function shapeKeyOf(r: Omit<ApiRequest, 'shapeKey' | 'values'>): string {
     r.bodyColumns,
     r.body === null ? null : r.body.isArray,
     r.rpcArgs ?? [],
+    r.after ?? null,
   ]);
 }
 

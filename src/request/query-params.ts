@@ -1,6 +1,6 @@
 /**
  * The query string as a whole: which key is which parameter, and on which embedded resource it
- * applies. Reserved keys are `select`, `columns`, `on_conflict`, and any key whose last dotted
+ * applies. Reserved keys are `select`, `columns`, `on_conflict`, `after`, and any key whose last dotted
  * part is `order`, `limit`, `offset`, `and` or `or` (`items.order`, `a.not.or`); every other key
  * is a filter on a column (`price`, `order_items.quantity`, `data->>x`). The grammar of each
  * value is in select-param.ts, filter-param.ts, logic-tree.ts and order-param.ts.
@@ -13,7 +13,7 @@ import { parseOrder } from './order-param.js';
 import { splitQueryString } from './query-string.js';
 import { parseLimitOffset, type LimitOffset } from './range-header.js';
 import { parseSelect } from './select-param.js';
-import type { ConditionAt, OrderAt, RpcArgument, SelectItem } from './types.js';
+import type { ConditionAt, OrderAt, RpcArgument, SelectItem, ValueRef } from './types.js';
 
 export interface QueryParams {
   select: SelectItem[] | null;
@@ -24,6 +24,8 @@ export interface QueryParams {
   columns: string[] | null;
   onConflict: string[] | null;
   rpcArgs: RpcArgument[];
+  /** `after=<cursor>`: keyset pagination (a rowgate extension); `after=` (-1) asks for the first page. */
+  after: ValueRef | null;
 }
 
 export interface QueryParamOptions {
@@ -40,7 +42,7 @@ export interface QueryParamOptions {
  * `order`s are still parsed so a malformed one is reported. A key without `=` is ignored.
  */
 export function parseQueryParams(query: string, values: string[], options: QueryParamOptions): QueryParams {
-  const params: QueryParams = { select: null, where: [], order: [], limits: [], columns: null, onConflict: null, rpcArgs: [] };
+  const params: QueryParams = { select: null, where: [], order: [], limits: [], columns: null, onConflict: null, rpcArgs: [], after: null };
   let seenSelect = false;
   for (const { key, value } of splitQueryString(query)) {
     if (value === null) continue;
@@ -54,6 +56,10 @@ export function parseQueryParams(query: string, values: string[], options: Query
         continue;
       case 'on_conflict':
         params.onConflict ??= parseColumnList(new Cursor(value, 'on_conflict parameter'));
+        continue;
+      case 'after':
+        // An empty cursor asks for the first page; -1 keeps that apart in the shape.
+        if (params.after === null) params.after = value === '' ? -1 : values.push(value) - 1;
         continue;
     }
     const lastDot = key.lastIndexOf('.');

@@ -207,6 +207,8 @@ export interface ApiRequest {
    * always sets it.
    */
   readonly rpcArgs?: readonly RpcArgument[];
+  /** `after=<cursor>`: keyset pagination from the row the cursor names (rowgate, beyond PostgREST); -1 for `after=` (the first page). */
+  readonly after?: ValueRef | null;
   /** The literal values the tree refers to, as the client wrote them (still text). */
   readonly values: readonly string[];
   /** Equal for requests of the same shape: same tree, different values. */

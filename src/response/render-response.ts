@@ -27,6 +27,10 @@ const CONTENT_TYPES: Record<MediaType, string> = {
 export function renderResponse(plan: RequestPlan, result: ExecuteResult, api: ApiRequest): RenderedResponse {
   const headers: Record<string, string> = {};
   if (plan.preferenceApplied) headers['preference-applied'] = plan.preferenceApplied;
+  if (result.kind === 'read' && result.lastCursor && plan.query.kind === 'read' && plan.query.keyset) {
+    // A full page may have a next one; its cursor is the last row's position, base64url so it travels in a URL.
+    headers['next-cursor'] = Buffer.from(result.lastCursor, 'utf8').toString('base64url');
+  }
   return result.kind === 'read' ? renderRead(plan, result.rows, result.total, api, headers) : renderWrite(plan, result, headers);
 }
 

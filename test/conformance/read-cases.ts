@@ -109,6 +109,12 @@ export const readCases: Case[] = [
   { name: 'negative limit is 400', url: '/books?limit=-1', status: 400, code: 'PGRST100' },
   { name: 'limit above the maximum is clamped', url: '/books?select=id&limit=100000', status: 200, expectHeaders: { 'content-range': '0-5/*' } },
 
+  // --- keyset pagination (after=) ---
+  { name: 'after= starts a keyset walk and returns the next cursor', url: '/books?select=id&order=author_id.desc&limit=2&after=', status: 200, json: [{ id: 6 }, { id: 5 }], expectHeaders: { 'next-cursor': 'WzMsNV0' } },
+  { name: 'after=<cursor> continues after that row', url: '/books?select=id&order=author_id.desc&limit=2&after=WzMsNV0', status: 200, json: [{ id: 3 }, { id: 4 }], expectHeaders: { 'next-cursor': 'WzIsNF0' } },
+  { name: 'keyset on a nullable column is 400', url: '/books?select=id&order=price&after=', status: 400, code: 'RG105' },
+  { name: 'keyset with offset is 400', url: '/books?select=id&order=id&offset=2&after=', status: 400, code: 'RG105' },
+
   // --- HEAD, singular, row URLs ---
   { name: 'HEAD has headers and no body', method: 'HEAD', url: '/books?select=id', headers: { Prefer: 'count=exact' }, status: 200, text: '', expectHeaders: { 'content-range': '0-5/6' } },
   { name: 'object accept returns one object', url: '/authors?id=eq.2', headers: { Accept: 'application/vnd.pgrst.object+json' }, status: 200, json: { id: 2, name: 'Italo Calvino', country: 'IT' }, expectHeaders: { 'content-type': /^application\/vnd\.pgrst\.object\+json/ } },

@@ -14,6 +14,12 @@ class Rollback extends Error {
   }
 }
 
+/** The first column of a count row; a planned count with no statistics yields no row. */
+function countOf(row: unknown): number | null {
+  if (!Array.isArray(row) || row[0] === null || row[0] === undefined) return null;
+  return Number(row[0]);
+}
+
 export class StatementTimeoutError extends Error {
   readonly code = 'SQLITE_INTERRUPT';
 }
@@ -43,13 +49,15 @@ export class SqliteDriver implements Driver {
     const deadline = performance.now() + this.statementTimeoutMs;
     const rows: string[] = [];
     let n = 0;
+    let last: unknown[] | null = null;
     for (const row of this.prepare(main.sql).iterate(...main.params) as IterableIterator<unknown[]>) {
       rows.push(row[0] as string);
+      last = row;
       // Checking the clock every 64 rows keeps its cost out of small reads.
       if ((++n & 63) === 0 && performance.now() > deadline) throw new StatementTimeoutError('statement timeout');
     }
-    const total = count ? Number((this.prepare(count.sql).get(...count.params) as unknown[])[0]) : null;
-    return { rows, total };
+    const total = count ? countOf(this.prepare(count.sql).get(...count.params)) : null;
+    return { rows, total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
   }
 
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
