@@ -49,6 +49,8 @@ export interface CompiledRead {
   readonly main: CompiledQuery;
   /** `count(*)` over the same filters without limit, when the client asked for a count. */
   readonly count: CompiledQuery | null;
+  /** The engine's estimate of that count, where it can give one cheaply; null: count exactly. */
+  readonly plannedCount: CompiledQuery | null;
 }
 
 export interface CompiledWrite {
@@ -114,7 +116,13 @@ export abstract class SqlCompiler {
     const main = sql`select ${this.jsonRow(plan.fields)}${cursor} from ${core}${order}${this.limitOffset(plan.limit, plan.offset)}`;
     // Counting groups needs the grouped rows first; plain counts stay one scan.
     const count = plan.groupBy.length > 0 ? sql`select count(*) from (select 1 from ${core}) as ${this.id('groups')}` : sql`select count(*) from ${core}`;
-    return { kind: 'read', main: this.finish(main), count: plan.count ? this.finish(count) : null };
+    const planned = plan.count ? this.plannedCount(plan) : null;
+    return { kind: 'read', main: this.finish(main), count: plan.count ? this.finish(count) : null, plannedCount: planned ? this.finish(planned) : null };
+  }
+
+  /** A query whose one value estimates the read's row count from planner statistics, or null. */
+  protected plannedCount(_plan: ReadPlan): Sql | null {
+    return null;
   }
 
   /** `"t" as "a" [join junction] [left join …] where … group by …`: everything after FROM but order and limit. */

@@ -6,7 +6,7 @@
  */
 import { errors, rowgateError } from '../errors/catalog.js';
 import { isRowgateError, type RowgateError } from '../errors/rowgate-error.js';
-import type { CompiledPlan } from '../compile/sql-compiler.js';
+import type { CompiledPlan, CompiledRead } from '../compile/sql-compiler.js';
 import type { Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { ApiRequest } from '../request/types.js';
@@ -18,11 +18,7 @@ export type ExecuteResult = ({ kind: 'read' } & ReadResult) | ({ kind: 'write' }
 
 export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult> {
   try {
-    if (compiled.kind === 'read') {
-      const main = bindQuery(compiled.main, api, dialect);
-      const count = compiled.count ? bindQuery(compiled.count, api, dialect) : null;
-      return { kind: 'read', ...(await dialect.driver.read(main, count)) };
-    }
+    if (compiled.kind === 'read') return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect)) };
     if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
     if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
     checkKeys(plan, api);
@@ -36,6 +32,22 @@ export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, ap
   } catch (e) {
     throw toCatalogError(e, dialect);
   }
+}
+
+/**
+ * Prefer: count=exact counts with the read; planned takes the planner's estimate where the engine
+ * has one; estimated takes the estimate, but counts exactly when it is small (below max rows).
+ */
+async function readCounted(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): Promise<ReadResult> {
+  const main = bindQuery(compiled.main, api, dialect);
+  const exact = compiled.count ? bindQuery(compiled.count, api, dialect) : null;
+  if (!exact || plan.countMode === 'exact' || !compiled.plannedCount) return dialect.driver.read(main, exact);
+  const result = await dialect.driver.read(main, bindQuery(compiled.plannedCount, api, dialect));
+  const tooFewForAnEstimate = plan.countMode === 'estimated' && result.total !== null && result.total < plan.countThreshold;
+  if (result.total !== null && !tooFewForAnEstimate) return result;
+  // A count query's one row comes back as the first "row".
+  const counted = await dialect.driver.read(exact, null);
+  return { ...result, total: Number(counted.rows[0]) };
 }
 
 /** CSV fields are text: convert each to its column's type, then bind the rows as JSON like any body. */

@@ -5,7 +5,7 @@
  */
 import { errors, rowgateError } from '../errors/catalog.js';
 import type { Schema, Table } from '../schema/model.js';
-import type { ApiRequest, MediaType, ReturnPreference, ValueRef } from '../request/types.js';
+import type { ApiRequest, CountPreference, MediaType, ReturnPreference, ValueRef } from '../request/types.js';
 import { bodyValidatorFor, type BodyValidator } from './body-validator.js';
 import { buildDeletePlan, buildInsertPlan, buildUpdatePlan, type MutateRules } from './mutate-plan.js';
 import type { QueryPlan } from './plan-nodes.js';
@@ -24,6 +24,10 @@ export interface RequestPlan {
   readonly returnPreference: ReturnPreference;
   /** Prefer: count=… was given: the response's Content-Range carries the total. */
   readonly count: boolean;
+  /** How to count: exactly, from the planner's estimate, or exactly below `maxRows` and estimated above. */
+  readonly countMode: CountPreference | null;
+  /** `estimated` counts exactly up to here (PostgREST uses its max-rows the same way). */
+  readonly countThreshold: number;
   /** Prefer: tx=rollback: run, answer, and undo. */
   readonly rollback: boolean;
   readonly maxAffected: number | null;
@@ -56,6 +60,8 @@ export function planRequest(api: ApiRequest, schema: Schema, options: PlanOption
     headersOnly: api.method === 'HEAD',
     returnPreference,
     count: prefs.count !== null,
+    countMode: prefs.count,
+    countThreshold: options.maxRows,
     rollback: prefs.tx === 'rollback',
     // PostgREST applies max-affected only under handling=strict.
     maxAffected: prefs.handling === 'strict' ? prefs.maxAffected : null,

@@ -82,6 +82,8 @@ export interface Table {
   readonly updatable: boolean;
   readonly deletable: boolean;
   readonly comment: string | null;
+  /** The planner's estimate of the row count when the schema was read (for `count=planned`), if the engine keeps one. */
+  readonly rowEstimate?: number | null;
   /** A full-text index over some of this table's columns, where the engine needs one (SQLite FTS5). */
   readonly textSearch?: TextSearchIndex | null;
 }

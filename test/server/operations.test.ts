@@ -108,6 +108,27 @@ describe('limits', () => {
   });
 });
 
+describe('count modes', () => {
+  it('planned uses the statistics ANALYZE keeps; estimated counts exactly below max rows', async () => {
+    const s = await start({ maxRows: 3 });
+    await s.query('analyze');
+    // The estimate is read with the schema: make it visibly different from the truth.
+    await s.query("update sqlite_stat1 set stat = '600 1' where tbl = 'books' and idx is null");
+    await s.query("update sqlite_stat1 set stat = '600 1' where tbl = 'books' and idx is not null");
+    await s.request({ method: 'POST', url: '/_/admin/reload' });
+    const range = async (prefer: string, url = '/books?select=id&limit=2') => (await s.request({ url, headers: { Prefer: prefer } })).headers['content-range'];
+    expect(await range('count=exact')).toBe('0-1/6');
+    expect(await range('count=planned')).toBe('0-1/600');
+    expect(await range('count=estimated')).toBe('0-1/600');
+    // Filtered rows have no estimate on SQLite: counted exactly.
+    expect(await range('count=planned', '/books?select=id&id=gt.3&limit=2')).toBe('0-1/3');
+    // Below the threshold (max rows), estimated counts exactly.
+    await s.query("update sqlite_stat1 set stat = '2 1' where tbl = 'books'");
+    await s.request({ method: 'POST', url: '/_/admin/reload' });
+    expect(await range('count=estimated')).toBe('0-1/6');
+  });
+});
+
 describe('anonymous access', () => {
   it('read: reads work, writes are refused with 401', async () => {
     const s = await start({ anon: 'read' });

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { SqlCompiler, type Sql } from '../../compile/sql-compiler.js';
 import { rowgateError } from '../../errors/catalog.js';
-import type { CastType, InsertPlan, Param, Predicate } from '../../plan/plan-nodes.js';
+import type { CastType, InsertPlan, Param, Predicate, ReadPlan } from '../../plan/plan-nodes.js';
 import type { Column, ColumnType } from '../../schema/model.js';
 
 export class SqliteCompiler extends SqlCompiler {
@@ -18,6 +18,14 @@ export class SqliteCompiler extends SqlCompiler {
   protected override jsonArrayOf(rows: Sql): Sql {
     // A subquery's value loses its JSON subtype, so each row and the result go through json() again.
     return sql`json((select json_group_array(json(${sql.id('j')})) from (${rows})))`;
+  }
+
+  protected override plannedCount(plan: ReadPlan): Sql | null {
+    // SQLite's only estimate is sqlite_stat1's row count per table (read with the schema, refreshed
+    // by ANALYZE and a reload); it keeps none for filtered rows, which are counted exactly instead.
+    const estimate = plan.table.rowEstimate;
+    if (estimate == null || plan.where || plan.joins.length > 0 || plan.groupBy.length > 0) return null;
+    return sql`select ${{ kind: 'const', value: estimate } satisfies Param}`;
   }
 
   protected override limitOffset(limit: Param | null, offset: Param | null): Sql {

@@ -145,7 +145,16 @@ export function introspectSqlite(db: Database.Database, version: number): Schema
       insteadOf.get(draft.entry.name.toLowerCase()),
     ),
   );
-  return makeSchema(withTextSearch(tables, ddlByName), version);
+  return makeSchema(withRowEstimates(db, withTextSearch(tables, ddlByName)), version);
+}
+
+/** Row counts from sqlite_stat1 (written by ANALYZE), the only estimate SQLite keeps. */
+function withRowEstimates(db: Database.Database, tables: Table[]): Table[] {
+  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").get();
+  if (!exists) return tables;
+  const rows = db.prepare('SELECT tbl, max(CAST(stat AS INTEGER)) AS n FROM sqlite_stat1 GROUP BY tbl').all() as { tbl: string; n: number }[];
+  const estimates = new Map(rows.map((r) => [r.tbl, r.n]));
+  return tables.map((t) => (estimates.has(t.name) ? makeTable({ ...t, rowEstimate: estimates.get(t.name)! }) : t));
 }
 
 /**
