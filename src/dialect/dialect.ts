@@ -43,6 +43,8 @@ export type Binder = (query: CompiledQuery, slots?: Readonly<Record<string, unkn
 
 export interface Driver {
   read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult>;
+  /** Rows of a large read in batches (column 0 JSON text), without holding them all; optional per engine. */
+  stream?(main: BoundQuery): AsyncIterable<string[]>;
   /**
    * Runs a compiled write in one transaction. The driver binds the queries itself, so an engine
    * that needs several statements (re-reading written rows where there is no RETURNING) can.

@@ -7,6 +7,7 @@
 import { errors, rowgateError } from '../errors/catalog.js';
 import { isRowgateError, type RowgateError } from '../errors/rowgate-error.js';
 import type { CompiledPlan, CompiledRead } from '../compile/sql-compiler.js';
+import type { Param } from '../plan/plan-nodes.js';
 import type { Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { ApiRequest } from '../request/types.js';
@@ -14,11 +15,22 @@ import { bindQuery, convertValue } from './bind-params.js';
 import type { Column } from '../schema/model.js';
 import { databaseError } from './database-errors.js';
 
-export type ExecuteResult = ({ kind: 'read' } & ReadResult) | ({ kind: 'write' } & WriteResult);
+export type ExecuteResult =
+  | ({ kind: 'read' } & ReadResult)
+  | ({ kind: 'write' } & WriteResult)
+  /** A large read whose rows arrive in batches while the response is sent. */
+  | { kind: 'stream'; rows: AsyncIterable<string[]>; total: number | null; offset: number; limit: number };
+
+/** Reads that may return more rows than this stream instead of being held in memory. */
+const STREAM_ABOVE_ROWS = 10_000;
 
 export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult> {
   try {
-    if (compiled.kind === 'read') return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect)) };
+    if (compiled.kind === 'read') {
+      const stream = await streamed(plan, compiled, api, dialect);
+      if (stream) return stream;
+      return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect)) };
+    }
     if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
     if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
     checkKeys(plan, api);
@@ -32,6 +44,22 @@ export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, ap
   } catch (e) {
     throw toCatalogError(e, dialect);
   }
+}
+
+/**
+ * CSV and NDJSON, and any read that may exceed STREAM_ABOVE_ROWS, stream when the engine can:
+ * memory stays flat however many rows an export has. Singular, HEAD and keyset reads never do.
+ */
+async function streamed(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult | null> {
+  const query = plan.query;
+  const stream = dialect.driver.stream?.bind(dialect.driver);
+  if (!stream || query.kind !== 'read' || plan.singular || plan.headersOnly || query.keyset) return null;
+  const bound = (param: Param) => Number(bindQuery({ sql: '', params: [param] }, api, dialect).params[0]);
+  const limit = bound(query.limit);
+  if (plan.media !== 'csv' && plan.media !== 'ndjson' && limit <= STREAM_ABOVE_ROWS) return null;
+  // The count runs first, so Content-Range is known before the first byte is sent.
+  const total = compiled.count ? Number((await dialect.driver.read(bindQuery(compiled.count, api, dialect), null)).rows[0]) : null;
+  return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect)), total, offset: query.offset ? bound(query.offset) : 0, limit };
 }
 
 /**

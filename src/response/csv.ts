@@ -4,12 +4,22 @@
  * empty field; an empty string is `""`, so the two stay distinguishable.
  */
 export function rowsToCsv(names: readonly string[], rows: readonly string[]): string {
-  const lines = [names.map(csvField).join(',')];
+  return csvHeader(names) + csvLines(names, rows);
+}
+
+/** The header line, CRLF-terminated. */
+export function csvHeader(names: readonly string[]): string {
+  return names.map(csvField).join(',') + '\r\n';
+}
+
+/** One CRLF-terminated line per row; streamed responses call it once per batch. */
+export function csvLines(names: readonly string[], rows: readonly string[]): string {
+  let out = '';
   for (const text of rows) {
     const row = JSON.parse(text) as Record<string, unknown>;
-    lines.push(names.map((n) => csvValue(row[n])).join(','));
+    out += names.map((n) => csvValue(row[n])).join(',') + '\r\n';
   }
-  return lines.join('\r\n') + '\r\n';
+  return out;
 }
 
 function csvValue(value: unknown): string {

@@ -8,12 +8,14 @@ import { errors, rowgateError } from '../errors/catalog.js';
 import type { ExecuteResult } from '../execute/execute-query.js';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { ApiRequest, MediaType } from '../request/types.js';
-import { rowsToCsv } from './csv.js';
+import { Readable } from 'node:stream';
+import { csvHeader, csvLines, rowsToCsv } from './csv.js';
 
 export interface RenderedResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: string | null;
+  /** Text, nothing, or a stream of text for large reads. */
+  readonly body: string | null | Readable;
 }
 
 const CONTENT_TYPES: Record<MediaType, string> = {
@@ -31,6 +33,7 @@ export function renderResponse(plan: RequestPlan, result: ExecuteResult, api: Ap
     // A full page may have a next one; its cursor is the last row's position, base64url so it travels in a URL.
     headers['next-cursor'] = Buffer.from(result.lastCursor, 'utf8').toString('base64url');
   }
+  if (result.kind === 'stream') return renderStream(plan, result, headers);
   return result.kind === 'read' ? renderRead(plan, result.rows, result.total, api, headers) : renderWrite(plan, result, headers);
 }
 
@@ -52,6 +55,35 @@ function renderRead(plan: RequestPlan, rows: readonly string[], total: number | 
   const media = plan.singular === 'row' && plan.media === 'json' ? 'json' : plan.media;
   headers['content-type'] = CONTENT_TYPES[media];
   return { status, headers, body: plan.headersOnly ? null : formatRows(plan, rows, media) };
+}
+
+/** A streamed read: the rows are not known yet, so Content-Range comes from the count and the range. */
+function renderStream(plan: RequestPlan, result: Extract<ExecuteResult, { kind: 'stream' }>, headers: Record<string, string>): RenderedResponse {
+  const { total, offset, limit } = result;
+  let status = 200;
+  if (total !== null) {
+    const end = Math.min(offset + limit, total) - 1;
+    headers['content-range'] = end < offset ? `*/${total}` : `${offset}-${end}/${total}`;
+    if (offset > 0 || end + 1 < total) status = 206;
+  }
+  headers['content-type'] = CONTENT_TYPES[plan.media];
+  const names = plan.media === 'csv' ? fieldNames(plan) : [];
+  return { status, headers, body: Readable.from(streamText(plan.media, names, result.rows)) };
+}
+
+async function* streamText(media: MediaType, names: readonly string[], batches: AsyncIterable<string[]>): AsyncIterable<string> {
+  let first = true;
+  if (media === 'csv') yield csvHeader(names);
+  else if (media !== 'ndjson') yield '[';
+  for await (const rows of batches) {
+    if (media === 'csv') yield csvLines(names, rows);
+    else if (media === 'ndjson') yield rows.join('\n') + '\n';
+    else {
+      yield (first ? '' : ',') + rows.join(',');
+      first = false;
+    }
+  }
+  if (media !== 'csv' && media !== 'ndjson') yield ']';
 }
 
 function renderWrite(plan: RequestPlan, result: Extract<ExecuteResult, { kind: 'write' }>, headers: Record<string, string>): RenderedResponse {

@@ -38,7 +38,7 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     name: 'sqlite',
     description: `sqlite:${options.path}`,
     compiler: new SqliteCompiler(kysely),
-    driver: new SqliteDriver(db, options.statementTimeoutMs),
+    driver: new SqliteDriver(db, options.statementTimeoutMs, () => openReader(options.path)),
     introspect: async (version: number): Promise<Schema> => introspectSqlite(db, version),
     toDriverValue: toSqliteValue,
     toSearchQuery: toFts5Query,
@@ -70,6 +70,15 @@ function openDatabase(options: SqliteOptions): Database.Database {
   // WAL with synchronous=NORMAL survives a process crash without losing committed writes.
   db.pragma('synchronous = NORMAL');
   // PostgREST's `like` is case sensitive; SQLite's is not unless told.
+  db.pragma('case_sensitive_like = ON');
+  registerFunctions(db);
+  return db;
+}
+
+/** A read-only connection for streaming, with the same settings and functions as the main one. */
+function openReader(path: string): Database.Database {
+  const db = new Database(path, { fileMustExist: true, readonly: true });
+  db.pragma('busy_timeout = 5000');
   db.pragma('case_sensitive_like = ON');
   registerFunctions(db);
   return db;

@@ -32,7 +32,34 @@ export class SqliteDriver implements Driver {
   constructor(
     private readonly db: Database.Database,
     private readonly statementTimeoutMs: number,
+    /** Opens another read-only connection to the same file, set up like the first. */
+    private readonly openReader: () => Database.Database,
   ) {}
+
+  /**
+   * Streams a large read in batches. better-sqlite3 keeps a connection busy while a statement is
+   * iterated, so the stream gets a connection of its own (WAL gives it one consistent snapshot),
+   * and yields between batches so other requests are served meanwhile. No statement timeout here:
+   * an export of a million rows is meant to take a while; the client can close the connection.
+   */
+  async *stream(main: BoundQuery, batchRows = 1000): AsyncIterable<string[]> {
+    const reader = this.openReader();
+    try {
+      const iterator = reader.prepare(main.sql).raw(true).iterate(...main.params) as IterableIterator<unknown[]>;
+      let batch: string[] = [];
+      for (const row of iterator) {
+        batch.push(row[0] as string);
+        if (batch.length >= batchRows) {
+          yield batch;
+          batch = [];
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      reader.close();
+    }
+  }
 
   private prepare(text: string): Database.Statement {
     let statement = this.statements.get(text);
