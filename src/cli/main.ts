@@ -10,6 +10,7 @@ import { createServer, ConfigError, type AnonAccess } from '../index.js';
 import { parseDatabaseUrl } from '../dialect/open-dialect.js';
 import { DatabaseOpenError, openSqliteDialect } from '../dialect/sqlite/sqlite-dialect.js';
 import { createShopDemoSqlite } from '../demo/shop-sqlite.js';
+import { createWeatherDemoSqlite } from '../demo/weather-sqlite.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { progressReporter } from './progress.js';
 
@@ -38,12 +39,13 @@ program
 program
   .command('demo')
   .description('create and seed a demo database')
-  .argument('<name>', 'shop')
-  .option('--db <path>', 'where to create it', DEFAULT_DEMO_PATH)
-  .action((name: string, opts: { db: string }) => {
-    if (name !== 'shop') fail(`Unknown demo '${name}'. Available: shop`);
-    const path = sqlitePath(opts.db);
-    createDemo(path);
+  .argument('<name>', 'shop or weather')
+  .option('--db <path>', `where to create it (default ${DEFAULT_DEMO_PATH}, or .rowgate/weather.db)`)
+  .action((name: string, opts: { db?: string }) => {
+    if (name !== 'shop' && name !== 'weather') fail(`Unknown demo '${name}'. Available: shop, weather`);
+    const path = sqlitePath(opts.db ?? (name === 'shop' ? DEFAULT_DEMO_PATH : join('.rowgate', 'weather.db')));
+    if (name === 'shop') createDemo(path);
+    else createWeather(path);
     process.stderr.write(`Serve it with: rowgate serve --db ${path}\n`);
   });
 
@@ -128,6 +130,17 @@ function createDemo(path: string): void {
     const { tables } = createShopDemoSqlite(path, { onProgress: progressReporter() });
     const summary = Object.entries(tables).map(([t, n]) => `${n} ${t}`).join(', ');
     process.stderr.write(`Created the demo shop at ${path} in ${Date.now() - started} ms: ${summary}\n`);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+function createWeather(path: string): void {
+  const started = Date.now();
+  try {
+    const { tables } = createWeatherDemoSqlite(path, { onProgress: progressReporter() });
+    const summary = Object.entries(tables).map(([t, n]) => `${n} ${t}`).join(', ');
+    process.stderr.write(`Created the weather demo at ${path} in ${Date.now() - started} ms: ${summary}\n`);
   } catch (e) {
     fail((e as Error).message);
   }
