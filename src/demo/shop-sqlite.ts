@@ -3,9 +3,8 @@
  * the indexes the demo's queries use. It only ever creates: an existing file is refused, never
  * overwritten or added to. The rows themselves, and their determinism, belong to shop-data.ts.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { buildDemoDatabase } from './demo-file.js';
 import { generateShopData, SHOP_TABLES, type ShopTableName } from './shop-data.js';
 
 export interface ShopDemoProgress {
@@ -98,29 +97,8 @@ const PROGRESS_EVERY = 500;
  * there. Returns the row count of each table.
  */
 export function createShopDemoSqlite(path: string, opts: ShopDemoProgress = {}): { tables: Record<string, number> } {
-  if (path === '' || path === ':memory:' || path.startsWith('file:')) {
-    throw new Error(`The demo shop needs a file path to create, not ${JSON.stringify(path)}.`);
-  }
   const data = generateShopData();
-  mkdirSync(dirname(path), { recursive: true });
-  for (const existing of [path, `${path}-wal`, `${path}-journal`]) {
-    if (existsSync(existing)) throw refusal(existing);
-  }
-  // 'wx' claims the name atomically, so a file appearing since the check above is refused as well.
-  try {
-    closeSync(openSync(path, 'wx'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw refusal(path);
-    throw err;
-  }
-
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // Per connection, and outside the transaction since SQLite ignores it inside one: checks every row.
-    db.pragma('foreign_keys = ON');
-    const conn = db;
+  return buildDemoDatabase(path, 'demo shop', (conn) => {
     conn.transaction(() => {
       conn.exec(SHOP_SQLITE_DDL);
       for (const { name, columns } of SHOP_TABLES) {
@@ -135,21 +113,8 @@ export function createShopDemoSqlite(path: string, opts: ShopDemoProgress = {}):
     for (const { name } of SHOP_TABLES) {
       tables[name] = (conn.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
     }
-    conn.close();
     return { tables };
-  } catch (err) {
-    // Everything at `path` was created by this call, so a failed build leaves nothing behind.
-    db?.close();
-    for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
-    throw err;
-  }
-}
-
-function refusal(existing: string): Error {
-  return new Error(
-    `Refusing to create the demo shop: ${existing} already exists. The demo is only ever written to a new ` +
-      `file, never over or into an existing database; remove it or choose another path.`,
-  );
+  });
 }
 
 /** Table and column names come from SHOP_TABLES, a constant; every value is bound. */
