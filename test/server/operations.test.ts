@@ -181,3 +181,20 @@ describe('as a library', () => {
     await app.close();
   });
 });
+
+describe('timeouts', () => {
+  it('cancels a read that outlives the statement timeout with 504 57014', async () => {
+    const s = await start({ statementTimeoutMs: 300 });
+    // A scan that finds a row only every few million candidates.
+    await s.query(`create view slow as with recursive n(i) as (select 1 union all select i + 1 from n where i < 200000000)
+      select i from n where i % 2000000 = 0`);
+    await s.request({ method: 'POST', url: '/_/admin/reload' });
+    const started = Date.now();
+    const res = await s.request({ url: '/slow?limit=1000' });
+    expect(res.status).toBe(504);
+    expect(res.json().code).toBe('57014');
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The server goes on serving.
+    expect((await s.request({ url: '/authors?select=id&id=eq.1' })).status).toBe(200);
+  });
+});

@@ -75,13 +75,12 @@ export class SqliteDriver implements Driver {
   async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
     const deadline = performance.now() + this.statementTimeoutMs;
     const rows: string[] = [];
-    let n = 0;
     let last: unknown[] | null = null;
     for (const row of this.prepare(main.sql).iterate(...main.params) as IterableIterator<unknown[]>) {
       rows.push(row[0] as string);
       last = row;
-      // Checking the clock every 64 rows keeps its cost out of small reads.
-      if ((++n & 63) === 0 && performance.now() > deadline) throw new StatementTimeoutError('statement timeout');
+      // A clock read per row costs tens of nanoseconds; it bounds scans that find rows slowly.
+      if (performance.now() > deadline) throw new StatementTimeoutError('statement timeout');
     }
     const total = count ? countOf(this.prepare(count.sql).get(...count.params)) : null;
     return { rows, total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
