@@ -38,7 +38,7 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     name: 'sqlite',
     description: `sqlite:${options.path}`,
     compiler: new SqliteCompiler(kysely),
-    driver: new SqliteDriver(db, options.statementTimeoutMs, () => openReader(options.path)),
+    driver: new SqliteDriver(db, openReader(options.path), options.statementTimeoutMs, () => openReader(options.path)),
     introspect: async (version: number): Promise<Schema> => introspectSqlite(db, version),
     toDriverValue: toSqliteValue,
     toSearchQuery: toFts5Query,

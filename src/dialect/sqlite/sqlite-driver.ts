@@ -1,10 +1,13 @@
 /**
- * Runs compiled queries on one better-sqlite3 connection. Statements are prepared once per SQL
- * text and reused. Writes run in `BEGIN IMMEDIATE` transactions so a writer never upgrades a read
- * lock mid-way (the cause of SQLITE_BUSY deadlocks). better-sqlite3 is synchronous: a query holds
- * the event loop while it runs, so reads check a deadline between rows (statement timeout).
+ * Runs compiled queries on better-sqlite3: a writer connection and a reader connection, so reads
+ * never see a write transaction that is still open (an action awaiting between statements), and
+ * WAL lets them run beside it. Statements are prepared once per SQL text and connection. Writes
+ * take an async mutex, then run in `BEGIN IMMEDIATE` transactions, so a writer never upgrades a
+ * read lock mid-way (the cause of SQLITE_BUSY deadlocks). better-sqlite3 is synchronous: a query
+ * holds the event loop while it runs, so reads check a deadline between rows (statement timeout).
  */
 import type Database from 'better-sqlite3';
+import { Mutex } from '../../util/mutex.js';
 import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
 
 /** Thrown inside a write transaction to undo it on purpose (`Prefer: tx=rollback`). */
@@ -27,10 +30,14 @@ export class StatementTimeoutError extends Error {
 const STATEMENT_CACHE_LIMIT = 2000;
 
 export class SqliteDriver implements Driver {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly readStatements = new Map<string, Database.Statement>();
+  private readonly writeStatements = new Map<string, Database.Statement>();
+  /** One write transaction at a time on the writer connection, however many requests await. */
+  readonly writeLock = new Mutex();
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly writer: Database.Database,
+    private readonly reader: Database.Database,
     private readonly statementTimeoutMs: number,
     /** Opens another read-only connection to the same file, set up like the first. */
     private readonly openReader: () => Database.Database,
@@ -61,13 +68,14 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  private prepare(text: string): Database.Statement {
-    let statement = this.statements.get(text);
+  private prepare(text: string, on: 'read' | 'write' = 'read'): Database.Statement {
+    const cache = on === 'read' ? this.readStatements : this.writeStatements;
+    let statement = cache.get(text);
     if (!statement) {
-      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
-      statement = this.db.prepare(text);
+      if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+      statement = (on === 'read' ? this.reader : this.writer).prepare(text);
       if (statement.reader) statement.raw(true);
-      this.statements.set(text, statement);
+      cache.set(text, statement);
     }
     return statement;
   }
@@ -88,8 +96,9 @@ export class SqliteDriver implements Driver {
 
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
     const main = bind(compiled.main);
-    const statement = this.prepare(main.sql);
-    const run = this.db.transaction((): WriteResult => {
+    const statement = this.prepare(main.sql, 'write');
+    const release = await this.writeLock.lock();
+    const run = this.writer.transaction((): WriteResult => {
       let result: WriteResult;
       if (options.returnsRows) {
         const rows = statement.raw(true).all(...main.params) as string[][];
@@ -106,6 +115,30 @@ export class SqliteDriver implements Driver {
     } catch (e) {
       if (e instanceof Rollback) return e.result;
       throw e;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `work` inside one write transaction on the writer connection (actions, hooks): the
+   * mutex keeps every other write out until it commits or rolls back, however long it awaits.
+   */
+  async transaction<T>(work: () => Promise<T>, options: { rollback?: boolean } = {}): Promise<T> {
+    const release = await this.writeLock.lock();
+    try {
+      this.prepare('begin immediate', 'write').run();
+      let result: T;
+      try {
+        result = await work();
+      } catch (e) {
+        if (this.writer.inTransaction) this.prepare('rollback', 'write').run();
+        throw e;
+      }
+      this.prepare(options.rollback ? 'rollback' : 'commit', 'write').run();
+      return result;
+    } finally {
+      release();
     }
   }
 
@@ -114,7 +147,12 @@ export class SqliteDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    this.statements.clear();
-    this.db.close();
+    // Let a write in progress finish before its connection goes away.
+    const release = await this.writeLock.lock();
+    this.readStatements.clear();
+    this.writeStatements.clear();
+    this.reader.close();
+    this.writer.close();
+    release();
   }
 }
