@@ -2,6 +2,9 @@
  * The options of a rowgate server and their defaults, in one place. The CLI and `createServer()`
  * both end here; nothing else reads the environment.
  */
+import type { ActionDefinition } from './actions/define-action.js';
+import type { TableHooks } from './hooks/table-hooks.js';
+
 export type AnonAccess = 'write' | 'read' | 'none';
 
 export interface RowgateOptions {
@@ -31,11 +34,17 @@ export interface RowgateOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Title of the OpenAPI document. */
   readonly title?: string;
+  /** Your actions, served at /rpc/<name>. */
+  readonly actions?: readonly ActionDefinition<any, any>[];
+  /** Table hooks by table name. */
+  readonly hooks?: Readonly<Record<string, TableHooks>>;
 }
 
-export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon'>> & {
+export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks'>> & {
   readonly anon: AnonAccess;
   readonly logStream: NodeJS.WritableStream | undefined;
+  readonly actions: ReadonlyMap<string, ActionDefinition<any, any>>;
+  readonly hooks: Readonly<Record<string, TableHooks>>;
 };
 
 export const DEFAULTS = {
@@ -87,5 +96,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     logLevel: options.logLevel ?? DEFAULTS.logLevel,
     logStream: options.logStream,
     title: options.title ?? DEFAULTS.title,
+    actions: new Map((options.actions ?? []).map((a) => [a.name, a])),
+    hooks: options.hooks ?? {},
   };
 }

@@ -10,6 +10,11 @@ import { Runtime } from './server/runtime.js';
 import type { Schema } from './schema/model.js';
 
 export type { RowgateOptions, AnonAccess } from './config.js';
+export { defineConfig, type RowgateConfig } from './config-file.js';
+export { defineAction, type ActionDefinition, type ActionContext, type Caller } from './actions/define-action.js';
+export type { TableHooks, HookContext, Row } from './hooks/table-hooks.js';
+/** TypeBox's builder, for action input and output schemas: `Type.Object({ id: Type.Integer() })`. */
+export { Type, type Static } from '@sinclair/typebox';
 export { ConfigError } from './config.js';
 export { RowgateError } from './errors/rowgate-error.js';
 export type { Schema, Table, Column } from './schema/model.js';

@@ -13,6 +13,9 @@ import { createShopDemoSqlite } from '../demo/shop-sqlite.js';
 import { createWeatherDemoSqlite } from '../demo/weather-sqlite.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { progressReporter } from './progress.js';
+import { findConfigFile, loadConfigFile, optionsFromConfig } from '../config-file.js';
+import { shopActions, shopHooks } from '../demo/shop-actions.js';
+import Database from 'better-sqlite3';
 
 const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string }).version;
 
@@ -34,6 +37,7 @@ program
   .option('--max-rows <n>', 'most rows one response returns', integer)
   .option('--allow-unfiltered-writes', 'allow PATCH and DELETE without a filter')
   .option('--log-level <level>', 'silent, error, warn, info or debug')
+  .option('--config <file>', 'config file (default: rowgate.config.ts/.js/.json in this folder)')
   .action(async (opts: ServeOptions) => serve(opts));
 
 program
@@ -72,10 +76,13 @@ interface ServeOptions {
   maxRows?: number;
   allowUnfilteredWrites?: boolean;
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  config?: string;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
-  let db = opts.db ?? process.env.ROWGATE_DB;
+  const configPath = findConfigFile(process.cwd(), opts.config);
+  const config = configPath ? await loadConfigFile(configPath) : {};
+  let db = opts.db ?? process.env.ROWGATE_DB ?? config.db;
   if (!db) {
     db = `sqlite:${DEFAULT_DEMO_PATH}`;
     if (!existsSync(DEFAULT_DEMO_PATH)) {
@@ -83,19 +90,23 @@ async function serve(opts: ServeOptions): Promise<void> {
       createDemo(DEFAULT_DEMO_PATH);
     }
   }
+  // The demo shop comes with its actions and hooks unless a config file says otherwise.
+  const demo = !configPath && isDemoShop(db) ? { actions: shopActions, hooks: shopHooks } : {};
   const server = await createServer({
+    ...optionsFromConfig({ ...demo, ...config }, {
+      port: opts.port ?? (process.env.PORT ? integer(process.env.PORT) : undefined),
+      host: opts.host ?? process.env.HOST,
+      anon: opts.anon,
+      maxRows: opts.maxRows,
+      allowUnfilteredWrites: opts.allowUnfilteredWrites,
+      logLevel: opts.logLevel,
+    }),
     db,
-    port: opts.port ?? (process.env.PORT ? integer(process.env.PORT) : undefined),
-    host: opts.host ?? process.env.HOST,
-    anon: opts.anon,
-    maxRows: opts.maxRows,
-    allowUnfilteredWrites: opts.allowUnfilteredWrites,
-    logLevel: opts.logLevel,
   });
   const url = await server.listen();
   const base = url.replace('[::1]', 'localhost');
   process.stderr.write(
-    `rowgate ${VERSION} serving ${db}\n` +
+    `rowgate ${VERSION} serving ${db}${configPath ? ` with ${configPath}` : ''}\n` +
       `  API     ${base}/\n` +
       `  Docs    ${base}/_/docs\n` +
       `  Health  ${base}/_/health\n` +
@@ -122,6 +133,23 @@ async function serve(opts: ServeOptions): Promise<void> {
       (e: unknown) => server.app.log.error({ err: e }, 'schema reload failed; still serving the previous schema'),
     );
   });
+}
+
+/** A SQLite file the demo builder made carries a `_rowgate_demo` marker table. */
+function isDemoShop(db: string): boolean {
+  const target = parseDatabaseUrl(db);
+  if (target.engine !== 'sqlite' || !existsSync(target.location)) return false;
+  try {
+    const conn = new Database(target.location, { readonly: true, fileMustExist: true });
+    try {
+      return conn.prepare("SELECT 1 FROM sqlite_schema WHERE name = '_rowgate_demo'").get() !== undefined &&
+        conn.prepare("SELECT 1 FROM _rowgate_demo WHERE name = 'shop'").get() !== undefined;
+    } finally {
+      conn.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 function createDemo(path: string): void {

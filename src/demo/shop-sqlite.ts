@@ -106,6 +106,8 @@ export function createShopDemoSqlite(path: string, opts: ShopDemoProgress = {}):
       }
       conn.exec(SHOP_SQLITE_INDEXES);
       conn.exec(SHOP_SQLITE_SEARCH);
+      // Marks the file as the demo shop, so `rowgate serve` offers its actions and hooks.
+      conn.exec("CREATE TABLE _rowgate_demo (name TEXT PRIMARY KEY); INSERT INTO _rowgate_demo VALUES ('shop');");
     })();
     // Statistics for the query planner, so the indexes above are chosen from the first request on.
     conn.exec('ANALYZE');

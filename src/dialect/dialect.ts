@@ -7,6 +7,7 @@ import type { CompiledQuery, CompiledWrite, SqlCompiler } from '../compile/sql-c
 import type { DatabaseErrorKind } from '../execute/database-errors.js';
 import type { ColumnType, Schema } from '../schema/model.js';
 import type { SearchMode } from '../util/search-query.js';
+import type { Kysely } from 'kysely';
 
 export type EngineName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -71,6 +72,12 @@ export interface Dialect {
   introspect(version: number): Promise<Schema>;
   /** A request value already converted to its JS type, as this engine's driver wants it bound. */
   toDriverValue(value: unknown, type: ColumnType): unknown;
+  /**
+   * Runs `work` in one transaction with a Kysely bound to it (actions, hooks). Commits when it
+   * resolves, rolls back when it throws or when `rollback` is set. Read-only work may run outside
+   * the write path. Absent on an engine that has no actions yet.
+   */
+  transaction?<T>(work: (db: Kysely<any>) => Promise<T>, options: { rollback?: boolean; readOnly?: boolean }): Promise<T>;
   /** A full-text query in PostgreSQL's syntax of `mode` -> this engine's search syntax (absent: passed as is). */
   toSearchQuery?(mode: SearchMode, text: string, column: string): string;
   /** Native error -> neutral kind, or null when the error is not the database's. */

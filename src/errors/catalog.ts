@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   PGRST120: 400, // a filter other than is.null / not.is.null on an embedding
   PGRST200: 400, // no relationship between the tables of an embedding
   PGRST201: 300, // ambiguous embedding: several relationships match
+  PGRST101: 405, // GET on an action that is not read-only
   PGRST202: 404, // unknown action / function
   PGRST204: 400, // unknown column in body or columns=
   PGRST205: 404, // unknown table
@@ -49,6 +50,8 @@ export const ERROR_CODES = {
   RG102: 405, // table or view is not insertable/updatable/deletable
   RG103: 400, // row URL on a table without a key, or key with the wrong number of parts
   RG104: 400, // select/embedding nested deeper than allowed
+  RG110: 400, // action input does not match the action's schema
+  RG111: 422, // Idempotency-Key reused for a different request
   RG105: 400, // keyset pagination (after=) that cannot work: nullable order, offset, bad cursor
   // --- 3. auth ---
   PGRST301: 401, // token invalid

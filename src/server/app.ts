@@ -119,7 +119,7 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
         body: typeof req.body === 'string' ? req.body : null,
       };
       if (req.method === 'OPTIONS') return reply.code(200).header('allow', DATA_METHODS.join(', ')).send();
-      const response = await withTimeout(handleRequest(input, runtime), runtime.options.requestTimeoutMs);
+      const response = await withTimeout(handleRequest(input, runtime, req.log), runtime.options.requestTimeoutMs);
       return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
     };
     app.route({ method: [...DATA_METHODS], url: `${mount}/:table`, handler });

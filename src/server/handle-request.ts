@@ -8,11 +8,15 @@ import { planRequest } from '../plan/plan-request.js';
 import { executeQuery } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { Runtime } from './runtime.js';
+import { runAction } from '../actions/run-action.js';
+import type { ActionLogger } from '../actions/define-action.js';
 
-export async function handleRequest(input: HttpInput, runtime: Runtime): Promise<RenderedResponse> {
+export async function handleRequest(input: HttpInput, runtime: Runtime, log?: ActionLogger): Promise<RenderedResponse> {
   const t0 = performance.now();
   const api = parseApiRequest(input);
   const t1 = performance.now();
+  // Actions have a pipeline of their own: check the input, run the handler in a transaction.
+  if (api.target.kind === 'rpc') return runAction(api, log ? { ...runtime.actionEnv, log } : runtime.actionEnv, input.headers);
 
   const schema = runtime.schema;
   const key = `${schema.version}\u0000${api.shapeKey}`;

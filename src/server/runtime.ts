@@ -8,6 +8,8 @@ import type { CompiledPlan } from '../compile/sql-compiler.js';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { Schema } from '../schema/model.js';
 import type { ResolvedOptions } from '../config.js';
+import type { ActionEnv } from '../actions/run-action.js';
+import type { ActionLogger } from '../actions/define-action.js';
 
 export interface CachedShape {
   readonly plan: RequestPlan;
@@ -16,18 +18,26 @@ export interface CachedShape {
 
 const SHAPE_CACHE_LIMIT = 5000;
 
+const silentLog: ActionLogger = { info() {}, warn() {}, error() {} };
+
 export class Runtime {
   private shapes = new Map<string, CachedShape>();
   private openapiCache: { version: number; text: string } | null = null;
+
+  /** What actions run with; the caller is anonymous until auth lands (issue 6). */
+  readonly actionEnv: ActionEnv;
 
   private constructor(
     readonly dialect: Dialect,
     readonly options: ResolvedOptions,
     private current: Schema,
-  ) {}
+    log: ActionLogger,
+  ) {
+    this.actionEnv = { actions: options.actions, dialect, log, caller: { role: 'anon', userId: null, claims: {} } };
+  }
 
-  static async start(dialect: Dialect, options: ResolvedOptions): Promise<Runtime> {
-    return new Runtime(dialect, options, await dialect.introspect(1));
+  static async start(dialect: Dialect, options: ResolvedOptions, log: ActionLogger = silentLog): Promise<Runtime> {
+    return new Runtime(dialect, options, await dialect.introspect(1), log);
   }
 
   get schema(): Schema {

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, accessSync, constants } from 'node:fs';
-import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, DummyDriver } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, SqliteIntrospector, SqliteQueryCompiler, DummyDriver } from 'kysely';
 import type { Dialect, NativeErrorInfo } from '../dialect.js';
 import type { ColumnType, Schema } from '../../schema/model.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
@@ -34,11 +34,17 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
       createQueryCompiler: () => new SqliteQueryCompiler(),
     },
   });
+  const reader = openReader(options.path);
+  const driver = new SqliteDriver(db, reader, options.statementTimeoutMs, () => openReader(options.path));
+  // Actions and hooks query through Kysely on the same connections the driver uses.
+  const onWriter = new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
+  const onReader = new Kysely<any>({ dialect: new SqliteDialect({ database: reader }) });
   return {
     name: 'sqlite',
+    transaction: (work, opts) => (opts.readOnly ? work(onReader) : driver.transaction(() => work(onWriter), opts)),
     description: `sqlite:${options.path}`,
     compiler: new SqliteCompiler(kysely),
-    driver: new SqliteDriver(db, openReader(options.path), options.statementTimeoutMs, () => openReader(options.path)),
+    driver,
     introspect: async (version: number): Promise<Schema> => introspectSqlite(db, version),
     toDriverValue: toSqliteValue,
     toSearchQuery: toFts5Query,

@@ -1,0 +1,131 @@
+/**
+ * Runs an action for `/rpc/<name>`: finds it, takes its arguments (the JSON body, or query
+ * parameters on GET for read-only ones), checks them against its schema before any handler runs,
+ * and runs the handler in one transaction that an exception rolls back. Transient conflicts are
+ * retried with backoff; `Idempotency-Key` replays a stored result instead of running twice.
+ */
+import { Value } from '@sinclair/typebox/value';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { errors, rowgateError } from '../errors/catalog.js';
+import { RowgateError } from '../errors/rowgate-error.js';
+import type { Dialect } from '../dialect/dialect.js';
+import type { ApiRequest } from '../request/types.js';
+import type { RenderedResponse } from '../response/render-response.js';
+import { closestMatch } from '../util/closest-match.js';
+import type { ActionContext, ActionDefinition, ActionLogger, Caller } from './define-action.js';
+import { withRetries } from './retry.js';
+import { toCatalogError } from '../execute/execute-query.js';
+import { idempotencyStore } from './idempotency.js';
+
+const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false });
+const validators = new WeakMap<ActionDefinition<any, any>, ValidateFunction>();
+
+export interface ActionEnv {
+  readonly actions: ReadonlyMap<string, ActionDefinition<any, any>>;
+  readonly dialect: Dialect;
+  readonly log: ActionLogger;
+  readonly caller: Caller;
+}
+
+export async function runAction(api: ApiRequest, env: ActionEnv, headers: Record<string, string | string[] | undefined>): Promise<RenderedResponse> {
+  if (api.target.kind !== 'rpc') throw new Error('runAction needs an /rpc/ target');
+  const name = api.target.name;
+  const action = env.actions.get(name);
+  if (!action) {
+    const closest = closestMatch(name, env.actions.keys());
+    throw rowgateError('PGRST202', `Could not find the action '${name}'`, { hint: closest ? `Perhaps you meant '${closest}'` : null });
+  }
+  const isGet = api.method === 'GET' || api.method === 'HEAD';
+  if (isGet && !action.readOnly) {
+    throw rowgateError('PGRST101', `Action '${name}' changes data, so it takes POST`, { hint: 'Only read-only actions answer GET.' });
+  }
+  const input = checkInput(action, isGet ? queryArguments(api, action) : bodyArguments(api));
+  const dialect = env.dialect;
+  if (!dialect.transaction) throw errors.notImplemented(`actions on the ${dialect.name} engine yet`);
+  const transaction = dialect.transaction.bind(dialect);
+  const rollback = api.preferences.tx === 'rollback';
+  const key = isGet ? undefined : firstHeader(headers['idempotency-key']);
+  const requestHash = key ? hashRequest(name, input) : '';
+  const store = key ? await idempotencyStore(dialect) : null;
+
+  const result = await withRetries(() =>
+    catalogErrors(dialect, transaction(
+      async (db) => {
+        if (store && key) {
+          const stored = await store.find(db, key);
+          if (stored) {
+            if (stored.requestHash !== requestHash) {
+              throw rowgateError('RG111', 'This Idempotency-Key was used for a different request', { hint: 'Use a new key for a new request.' });
+            }
+            return { body: stored.body, replayed: true };
+          }
+        }
+        const output = await action.handler(input, context(db, env));
+        const body = JSON.stringify(output ?? null);
+        if (store && key && !rollback) await store.save(db, key, name, requestHash, body);
+        return { body, replayed: false };
+      },
+      { rollback, readOnly: action.readOnly === true },
+    )),
+  );
+  const responseHeaders: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (rollback) responseHeaders['preference-applied'] = 'tx=rollback';
+  if (result.replayed) responseHeaders['idempotent-replayed'] = 'true';
+  return { status: 200, headers: responseHeaders, body: api.method === 'HEAD' ? null : result.body };
+}
+
+/** Native database errors as catalog errors, so retries and responses see neutral codes. */
+function catalogErrors<T>(dialect: Dialect, work: Promise<T>): Promise<T> {
+  return work.catch((e: unknown) => {
+    throw toCatalogError(e, dialect);
+  });
+}
+
+function context(db: ActionContext['db'], env: ActionEnv): ActionContext {
+  return {
+    db,
+    caller: env.caller,
+    log: env.log,
+    fail(status, code, message, extra = {}) {
+      // Only client errors: a 5xx would claim the server failed when the action refused.
+      const safe = Number.isInteger(status) && status >= 400 && status < 500 ? status : 400;
+      throw new RowgateError(code, safe, message, { details: extra.details ?? null, hint: extra.hint ?? null });
+    },
+  };
+}
+
+function bodyArguments(api: ApiRequest): unknown {
+  if (!api.body) return {};
+  if (api.body.isArray) throw errors.invalidBody('An action takes one JSON object of arguments, not an array');
+  return api.body.rows[0];
+}
+
+/** GET /rpc/fn?a=1&b=x: text values converted to the types the schema asks for. */
+function queryArguments(api: ApiRequest, action: ActionDefinition<any, any>): unknown {
+  const args: Record<string, unknown> = {};
+  for (const { name, value } of api.rpcArgs ?? []) args[name] = api.values[value];
+  return Value.Convert(action.input, args);
+}
+
+function checkInput(action: ActionDefinition<any, any>, input: unknown): any {
+  let validate = validators.get(action);
+  if (!validate) {
+    validate = ajv.compile(action.input);
+    validators.set(action, validate);
+  }
+  if (validate(input)) return input;
+  const e = validate.errors?.[0];
+  const at = e?.instancePath || '/';
+  const what = e?.keyword === 'required' ? `is missing '${(e.params as { missingProperty: string }).missingProperty}'` : e?.keyword === 'additionalProperties' ? `has an unknown key '${(e.params as { additionalProperty: string }).additionalProperty}'` : (e?.message ?? 'is invalid');
+  throw rowgateError('RG110', `Invalid input for action '${action.name}' at ${at}: ${what}`, { details: at });
+}
+
+function hashRequest(name: string, input: unknown): string {
+  return createHash('sha256').update(name).update('\u0000').update(JSON.stringify(input)).digest('hex');
+}
+
+function firstHeader(v: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(v) ? v[0] : v;
+  return value && value.length > 0 && value.length <= 255 ? value : undefined;
+}
