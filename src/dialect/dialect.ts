@@ -37,6 +37,11 @@ export interface WriteOptions {
   readonly rollback: boolean;
   /** Runs inside the transaction before commit; throwing rolls the write back. */
   readonly check?: (result: WriteResult) => void;
+  /**
+   * The caller already holds a transaction from `Dialect.transaction` (table hooks): run the
+   * statement in it, without beginning, committing or taking the write lock.
+   */
+  readonly inTransaction?: boolean;
 }
 
 /** Binds one of the compiled queries of this request, with values the driver supplies (slots). */

@@ -24,7 +24,13 @@ export type ExecuteResult =
 /** Reads that may return more rows than this stream instead of being held in memory. */
 const STREAM_ABOVE_ROWS = 10_000;
 
-export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult> {
+export async function executeQuery(
+  plan: RequestPlan,
+  compiled: CompiledPlan,
+  api: ApiRequest,
+  dialect: Dialect,
+  options: { inTransaction?: boolean } = {},
+): Promise<ExecuteResult> {
   try {
     if (compiled.kind === 'read') {
       const stream = await streamed(plan, compiled, api, dialect);
@@ -37,8 +43,10 @@ export async function executeQuery(plan: RequestPlan, compiled: CompiledPlan, ap
     const bind = (query: typeof compiled.main, slots?: Readonly<Record<string, unknown>>) => bindQuery(query, api, dialect, slots);
     const result = await dialect.driver.write(compiled, bind, {
       returnsRows: compiled.returns.body || compiled.returns.key,
-      rollback: plan.rollback,
+      // In a caller's transaction the caller rolls back (tx=rollback) at its end.
+      rollback: plan.rollback && !options.inTransaction,
       check: (r) => checkWrite(plan, r),
+      inTransaction: options.inTransaction,
     });
     return { kind: 'write', ...result };
   } catch (e) {

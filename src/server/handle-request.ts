@@ -7,7 +7,13 @@ import { parseApiRequest, type HttpInput } from '../request/api-request.js';
 import { planRequest } from '../plan/plan-request.js';
 import { executeQuery } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
-import type { Runtime } from './runtime.js';
+import type { CachedShape, Runtime } from './runtime.js';
+import { errors } from '../errors/catalog.js';
+import { applyAfterHooks, applyBeforeHooks, hasAfterHook, hooksFor, hookContext } from '../hooks/run-hooks.js';
+import type { Row, TableHooks } from '../hooks/table-hooks.js';
+import type { ApiRequest } from '../request/types.js';
+import { withRetries } from '../actions/retry.js';
+import { toCatalogError } from '../execute/execute-query.js';
 import { runAction } from '../actions/run-action.js';
 import type { ActionLogger } from '../actions/define-action.js';
 
@@ -17,15 +23,10 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   const t1 = performance.now();
   // Actions have a pipeline of their own: check the input, run the handler in a transaction.
   if (api.target.kind === 'rpc') return runAction(api, log ? { ...runtime.actionEnv, log } : runtime.actionEnv, input.headers);
+  const hooks = hooksFor(api, runtime.options.hooks);
+  if (hooks) return handleHookedWrite(api, hooks, runtime, log ?? runtime.actionEnv.log);
 
-  const schema = runtime.schema;
-  const key = `${schema.version}\u0000${api.shapeKey}`;
-  let shape = runtime.cachedShape(key);
-  if (!shape) {
-    const plan = planRequest(api, schema, runtime.options);
-    shape = { plan, compiled: runtime.dialect.compiler.compile(plan.query) };
-    runtime.rememberShape(key, shape);
-  }
+  const shape = shapeFor(api, runtime);
   const t2 = performance.now();
 
   const result = await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
@@ -36,6 +37,45 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   response.headers['server-timing'] =
     `parse;dur=${ms(t1 - t0)}, plan;dur=${ms(t2 - t1)}, execute;dur=${ms(t3 - t2)}, respond;dur=${ms(t4 - t3)}`;
   return response;
+}
+
+/** A write with table hooks: hooks, statement and after-hooks in one transaction. */
+async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Runtime, log: ActionLogger): Promise<RenderedResponse> {
+  const dialect = runtime.dialect;
+  if (!dialect.transaction) throw errors.notImplemented(`table hooks on the ${dialect.name} engine yet`);
+  const table = api.target.kind === 'table' || api.target.kind === 'row' ? api.target.name : '';
+  const wantedRows = api.preferences.return === 'representation';
+  return withRetries(() =>
+    dialect.transaction!(
+      async (db) => {
+        const ctx = hookContext(db, table, runtime.actionEnv.caller, log);
+        const shaped = await applyBeforeHooks(api, hooks, ctx, hasAfterHook(api, hooks));
+        const shape = shapeFor(shaped, runtime);
+        const result = await executeQuery(shape.plan, shape.compiled, shaped, dialect, { inTransaction: true });
+        if (result.kind === 'write' && hasAfterHook(api, hooks)) {
+          await applyAfterHooks(api, hooks, ctx, result.rows.map((r) => JSON.parse(r[0]) as Row));
+        }
+        const response = renderResponse(shape.plan, result, shaped);
+        // Rows fetched only for after-hooks are not the client's to receive.
+        return wantedRows || response.body === null ? response : { ...response, status: response.status === 200 ? 204 : response.status, body: null };
+      },
+      { rollback: api.preferences.tx === 'rollback' },
+    ).catch((e: unknown) => {
+      throw toCatalogError(e, dialect);
+    }),
+  );
+}
+
+function shapeFor(api: ApiRequest, runtime: Runtime): CachedShape {
+  const schema = runtime.schema;
+  const key = `${schema.version}\u0000${api.shapeKey}`;
+  let shape = runtime.cachedShape(key);
+  if (!shape) {
+    const plan = planRequest(api, schema, runtime.options);
+    shape = { plan, compiled: runtime.dialect.compiler.compile(plan.query) };
+    runtime.rememberShape(key, shape);
+  }
+  return shape;
 }
 
 function ms(d: number): string {

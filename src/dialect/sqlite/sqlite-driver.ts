@@ -97,6 +97,7 @@ export class SqliteDriver implements Driver {
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
     const main = bind(compiled.main);
     const statement = this.prepare(main.sql, 'write');
+    if (options.inTransaction) return this.runWrite(statement, main, options);
     const release = await this.writeLock.lock();
     const run = this.writer.transaction((): WriteResult => {
       let result: WriteResult;
@@ -118,6 +119,15 @@ export class SqliteDriver implements Driver {
     } finally {
       release();
     }
+  }
+
+  /** The statement alone, in the transaction the caller holds (its commit or rollback decides). */
+  private runWrite(statement: Database.Statement, main: BoundQuery, options: WriteOptions): WriteResult {
+    if (!this.writer.inTransaction) throw new Error('inTransaction write outside a transaction');
+    const rows = options.returnsRows ? (statement.raw(true).all(...main.params) as string[][]) : [];
+    const result = options.returnsRows ? { rows, affected: rows.length } : { rows, affected: statement.run(...main.params).changes };
+    options.check?.(result);
+    return result;
   }
 
   /**

@@ -1,0 +1,93 @@
+/**
+ * Runs a table's hooks around a write, inside one transaction: before-hooks may change the body
+ * (so the request is re-shaped and planned for the columns they add) or reject the write; the
+ * statement runs in the same transaction; after-hooks see the written rows. Any throw rolls the
+ * whole request back.
+ */
+import { errors } from '../errors/catalog.js';
+import { shapeKeyOf } from '../request/api-request.js';
+import type { ApiRequest } from '../request/types.js';
+import type { ActionContext, ActionLogger, Caller } from '../actions/define-action.js';
+import { RowgateError } from '../errors/rowgate-error.js';
+import type { HookContext, Row, TableHooks } from './table-hooks.js';
+
+/** The hooks that apply to this request, or null when none does. */
+export function hooksFor(api: ApiRequest, all: Readonly<Record<string, TableHooks>>): TableHooks | null {
+  if (api.target.kind !== 'table' && api.target.kind !== 'row') return null;
+  const hooks = all[api.target.name];
+  if (!hooks) return null;
+  switch (api.action) {
+    case 'insert':
+      return hooks.beforeInsert || hooks.afterInsert ? hooks : null;
+    case 'update':
+    case 'upsert':
+      return hooks.beforeUpdate || hooks.afterUpdate || hooks.beforeInsert || hooks.afterInsert ? hooks : null;
+    case 'delete':
+      return hooks.beforeDelete || hooks.afterDelete ? hooks : null;
+    default:
+      return null;
+  }
+}
+
+export function hookContext(db: ActionContext['db'], table: string, caller: Caller, log: ActionLogger): HookContext {
+  return {
+    db,
+    table,
+    caller,
+    log,
+    fail(status, code, message, extra = {}) {
+      const safe = Number.isInteger(status) && status >= 400 && status < 500 ? status : 400;
+      throw new RowgateError(code, safe, message, { details: extra.details ?? null, hint: extra.hint ?? null });
+    },
+  };
+}
+
+/** Applies before-hooks; returns the request as it must now be planned (same object if unchanged). */
+export async function applyBeforeHooks(api: ApiRequest, hooks: TableHooks, ctx: HookContext, forceRows: boolean): Promise<ApiRequest> {
+  let next = api;
+  if (api.body) {
+    const hook = api.action === 'insert' ? hooks.beforeInsert : api.action === 'update' || api.action === 'upsert' ? hooks.beforeUpdate : undefined;
+    if (hook) {
+      const rows: Row[] = [];
+      for (const row of api.body.rows) rows.push(((await hook.call(hooks, { ...row }, ctx)) as Row | undefined) ?? row);
+      next = withRows(next, rows);
+    }
+  } else if (api.action === 'delete' && hooks.beforeDelete) {
+    await hooks.beforeDelete(ctx);
+  }
+  // After-hooks need the written rows, whatever the client asked to get back.
+  if (forceRows && next.preferences.return !== 'representation') {
+    next = reshape({ ...next, select: null, preferences: { ...next.preferences, return: 'representation' } });
+  }
+  return next;
+}
+
+export async function applyAfterHooks(api: ApiRequest, hooks: TableHooks, ctx: HookContext, rows: readonly Row[]): Promise<void> {
+  const hook = api.action === 'insert' ? hooks.afterInsert : api.action === 'delete' ? hooks.afterDelete : hooks.afterUpdate;
+  if (hook) await hook.call(hooks, rows, ctx);
+}
+
+export function hasAfterHook(api: ApiRequest, hooks: TableHooks): boolean {
+  return Boolean(api.action === 'insert' ? hooks.afterInsert : api.action === 'delete' ? hooks.afterDelete : hooks.afterUpdate);
+}
+
+function withRows(api: ApiRequest, rows: Row[]): ApiRequest {
+  const body = api.body!;
+  const first = rows[0] ?? {};
+  const keys = Object.keys(first);
+  for (const row of rows) {
+    const own = Object.keys(row);
+    if (own.length !== keys.length || own.some((k) => !(k in first))) {
+      throw errors.internal(new Error('a beforeInsert hook returned rows with different keys'));
+    }
+  }
+  // With columns= the client chose the columns; a hook may add to them.
+  const bodyColumns = api.columns ? [...new Set([...(api.bodyColumns ?? []), ...keys.filter((k) => !(api.bodyColumns ?? []).includes(k))])] : keys;
+  const raw = JSON.stringify(body.isArray ? rows : rows[0]);
+  return reshape({ ...api, body: { ...body, raw, rows, format: 'json' }, bodyColumns });
+}
+
+function reshape(api: ApiRequest): ApiRequest {
+  const { shapeKey: _old, values: _values, ...rest } = api;
+  return { ...api, shapeKey: shapeKeyOf(rest) };
+}

@@ -1,0 +1,74 @@
+/**
+ * Table hooks run inside the request's transaction: a before-hook changes what is written (the
+ * demo's updated_at), may reject the write with a catalog error, and an after-hook sees the rows
+ * and can write more in the same transaction; any failure rolls everything back.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { shopHooks } from '../../src/demo/shop-actions.js';
+import { sqliteHarness, startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TableHooks } from '../../src/index.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+async function start(hooks: Record<string, TableHooks>): Promise<TestServer> {
+  const s = await startTestServer(sqliteHarness, { hooks });
+  servers.push(s);
+  return s;
+}
+
+describe('table hooks', () => {
+  it('beforeUpdate changes the row: a stamp the client did not send', async () => {
+    const s = await start({ authors: { beforeUpdate: (patch) => ({ ...patch, country: 'XX' }) } });
+    const res = await s.request({ method: 'PATCH', url: '/authors/1', body: { name: 'U. K. Le Guin' } });
+    expect(res.status).toBe(204);
+    expect(await s.query('select name, country from authors where id = 1')).toEqual([{ name: 'U. K. Le Guin', country: 'XX' }]);
+  });
+
+  it('beforeInsert can reject with a catalog error, writing nothing', async () => {
+    const s = await start({
+      authors: {
+        beforeInsert(row, ctx) {
+          if (String(row.name).startsWith('Anon')) ctx.fail(422, 'name_reserved', 'That name is reserved');
+        },
+      },
+    });
+    const res = await s.request({ method: 'POST', url: '/authors', body: [{ name: 'Fine' }, { name: 'Anonymous II' }] });
+    expect(res.status).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'name_reserved', message: 'That name is reserved' });
+    expect(await s.query("select count(*) as n from authors where name = 'Fine'")).toEqual([{ n: 0 }]);
+  });
+
+  it('afterInsert sees the rows and writes in the same transaction; a throw rolls both back', async () => {
+    const s = await start({
+      authors: {
+        async afterInsert(rows, ctx) {
+          for (const row of rows) await ctx.db.insertInto('notes').values({ body: `new author ${String(row.name)}`, mood: 'log' }).execute();
+          if (rows.some((r) => r.name === 'Boom')) throw new Error('after-hook failure');
+        },
+      },
+    });
+    const ok = await s.request({ method: 'POST', url: '/authors', body: { name: 'Quiet' } });
+    expect(ok.status).toBe(201);
+    expect(ok.text).toBe('');
+    expect(ok.headers.location).toBe('/authors?id=eq.5');
+    expect(await s.query("select body from notes where mood = 'log'")).toEqual([{ body: 'new author Quiet' }]);
+    const bad = await s.request({ method: 'POST', url: '/authors', body: { name: 'Boom' } });
+    expect(bad.status).toBe(500);
+    expect(await s.query("select count(*) as n from authors where name = 'Boom'")).toEqual([{ n: 0 }]);
+    expect(await s.query("select count(*) as n from notes where mood = 'log'")).toEqual([{ n: 1 }]);
+  });
+
+  it('keeps the demo shop’s products.updated_at current', async () => {
+    const s = await start(shopHooks);
+    await s.query("create table products (id integer primary key, name text, updated_at text)");
+    await s.query("insert into products values (1, 'lamp', '2000-01-01T00:00:00Z')");
+    await s.request({ method: 'POST', url: '/_/admin/reload' });
+    const before = Date.now();
+    const res = await s.request({ method: 'PATCH', url: '/products/1', headers: { Prefer: 'return=representation' }, body: { name: 'Lamp' } });
+    expect(res.status).toBe(200);
+    const stamped = Date.parse(res.json().updated_at);
+    expect(stamped).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+  });
+});
