@@ -3,6 +3,7 @@
  */
 import { ConfigError } from '../config.js';
 import type { Dialect } from './dialect.js';
+import { openPostgresDialect } from './postgres/postgres-dialect.js';
 import { openSqliteDialect } from './sqlite/sqlite-dialect.js';
 
 export interface DatabaseTarget {
@@ -24,7 +25,11 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 
 export interface DialectOptions {
   readonly statementTimeoutMs: number;
+  /** Server engines give up on a connection before a request would time out. */
+  readonly requestTimeoutMs: number;
   readonly poolSize: number;
+  /** PostgreSQL: the schemas served, the first the default (issue 4's profiles). */
+  readonly schemas?: readonly string[];
 }
 
 export function openDialect(url: string, options: DialectOptions): Dialect {
@@ -32,8 +37,9 @@ export function openDialect(url: string, options: DialectOptions): Dialect {
   switch (target.engine) {
     case 'sqlite':
       return openSqliteDialect({ path: target.location, statementTimeoutMs: options.statementTimeoutMs });
-    default:
-      // TODO(issue 4): PostgreSQL and MySQL/MariaDB dialects.
-      throw new ConfigError(`The ${target.engine} engine is not available in this version of rowgate yet; serve a SQLite file for now.`);
+    case 'postgres':
+      return openPostgresDialect(target.location, options);
+    case 'mysql':
+      throw new ConfigError('The MySQL/MariaDB engine is not in this build yet; serve SQLite or PostgreSQL.');
   }
 }

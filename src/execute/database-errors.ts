@@ -16,6 +16,7 @@ export type DatabaseErrorKind =
   | 'invalid-text'
   | 'invalid-regex'
   | 'read-only'
+  | 'permission'
   | 'busy'
   | 'timeout'
   | 'unavailable';
@@ -30,6 +31,7 @@ const KIND_TO_CODE: Record<DatabaseErrorKind, { code: ErrorCode; retryAfter?: st
   'invalid-text': { code: '22P02' }, // 400: a value that does not convert
   'invalid-regex': { code: '22023' }, // 400: the match/imatch pattern is not a regular expression
   'read-only': { code: '25006' }, // 405: the database was opened read-only
+  permission: { code: '42501' }, // 403: the database refuses the role this request runs as
   busy: { code: '40001', retryAfter: '1' }, // 503: contention outlasted the retries; try again shortly
   timeout: { code: '57014' }, // 504: the statement ran past its timeout and was cancelled
   unavailable: { code: '08000', retryAfter: '5' }, // 503: the database cannot be reached now

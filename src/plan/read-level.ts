@@ -223,6 +223,8 @@ function groupByOf(fields: readonly Field[]): Expr[] {
         if (f.expr.kind === 'aggregate') aggregated = true;
         else plain.push(f.expr);
       } else if (f.kind === 'object') {
+        // The object's null test reads the joined key, so it is grouped by too (PostgreSQL insists).
+        plain.push(f.nullWhen);
         visit(f.fields);
       } else {
         arrays = true;

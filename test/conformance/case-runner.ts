@@ -4,9 +4,12 @@
  */
 import { expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
+import type { EngineName } from '../helpers/engines.js';
 
 export interface Case {
   readonly name: string;
+  /** Engines the case applies to (default: all), for behaviour one engine alone has, like SQLite's rowid. */
+  readonly engines?: readonly EngineName[];
   readonly method?: string;
   readonly url: string;
   readonly headers?: Record<string, string>;
@@ -24,7 +27,8 @@ export interface Case {
   readonly after?: { readonly sql: string; readonly rows: readonly unknown[] };
 }
 
-export function runCase(c: Case, server: () => TestServer): void {
+export function runCase(c: Case, server: () => TestServer, engine: EngineName): void {
+  if (c.engines && !c.engines.includes(engine)) return;
   it(c.name, async () => {
     const res = await server().request({ method: c.method, url: c.url, headers: c.headers, body: c.body });
     const context = `${c.method ?? 'GET'} ${c.url} -> ${res.status} ${res.text.slice(0, 300)}`;

@@ -23,7 +23,7 @@ for (const engine of selectedEngines()) {
       server = await startTestServer(engine);
     });
     afterAll(async () => server?.close());
-    for (const c of readCases) runCase(c, () => server);
+    for (const c of readCases) runCase(c, () => server, engine.name);
   });
 
   const noEmbedFixture = !existsSync(new URL(`../fixtures/${engine.name}-embedding.sql`, import.meta.url));
@@ -34,7 +34,7 @@ for (const engine of selectedEngines()) {
       server = await startTestServer(engine, { fixture: 'embedding' });
     });
     afterAll(async () => server?.close());
-    for (const c of embedCases) runCase(c, () => server);
+    for (const c of embedCases) runCase(c, () => server, engine.name);
   });
 
   describe.skipIf(reason !== null)(`${engine.name}: writing`, () => {
@@ -43,6 +43,6 @@ for (const engine of selectedEngines()) {
       server = await startTestServer(engine);
     });
     afterEach(async () => server?.close());
-    for (const c of writeCases) runCase(c, () => server);
+    for (const c of writeCases) runCase(c, () => server, engine.name);
   });
 }

@@ -1,0 +1,102 @@
+/**
+ * The PostgreSQL engine: a pg.Pool sized and timed from the options, the compile-only Kysely that
+ * quotes and numbers placeholders for the compiler, introspection of one schema, and errors. The
+ * pool's 'error' event is handled here, so an idle connection dropped by a database restart never
+ * takes the process down; the pool replaces it on the next request.
+ */
+import pg from 'pg';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { Dialect, NativeErrorInfo } from '../dialect.js';
+import type { ColumnType, Schema } from '../../schema/model.js';
+import { rowgateError } from '../../errors/catalog.js';
+import { parseSearchQuery, SearchSyntaxError, type SearchMode } from '../../util/search-query.js';
+import { PostgresCompiler } from './postgres-compiler.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { translatePostgresError } from './postgres-errors.js';
+import { introspectPostgres } from './postgres-introspector.js';
+
+export interface PostgresOptions {
+  readonly statementTimeoutMs: number;
+  readonly poolSize: number;
+  /** The request timeout: connecting may take no longer than this (nor 5 s). */
+  readonly requestTimeoutMs?: number;
+  /** How long to wait for a connection (a new one, or a free one from a full pool). */
+  readonly connectionTimeoutMs?: number;
+  /** Schemas to expose; only the first is served until profiles (Accept-Profile) arrive. Default `public`. */
+  readonly schemas?: readonly string[];
+}
+
+const MAX_CONNECTION_TIMEOUT_MS = 5000;
+
+export function openPostgresDialect(url: string, options: PostgresOptions): Dialect {
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? Math.min(MAX_CONNECTION_TIMEOUT_MS, options.requestTimeoutMs ?? MAX_CONNECTION_TIMEOUT_MS);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    // Bounds both opening a connection and waiting for a free one, so an outage is a quick 503, not a hang.
+    connectionTimeoutMillis: connectionTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    // Finds connections whose server vanished without a FIN (a network partition) while they sit idle.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    application_name: 'rowgate',
+  });
+  // An idle client's error (the server restarted, a proxy cut it) is reported here; without a
+  // listener Node would throw it and end the process. The pool has already dropped that client.
+  pool.on('error', () => {});
+  const kysely = new Kysely<any>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  const schema = options.schemas?.[0] ?? 'public';
+  return {
+    name: 'postgres',
+    description: describeTarget(url, schema),
+    compiler: new PostgresCompiler(kysely),
+    driver: new PostgresDriver(pool, {
+      statementTimeoutMs: options.statementTimeoutMs,
+      pingTimeoutMs: Math.min(2000, connectionTimeoutMs),
+    }),
+    introspect: async (version: number): Promise<Schema> => introspectPostgres(pool, schema, version),
+    toDriverValue: toPostgresValue,
+    toSearchQuery: checkSearchQuery,
+    translateError: (e: unknown): NativeErrorInfo | null => translatePostgresError(e),
+  };
+}
+
+/** `postgres://user@host:port/db (schema public)`, never the password. */
+function describeTarget(url: string, schema: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.search = '';
+    return `${u.toString()} (schema ${schema})`;
+  } catch {
+    return `postgres (schema ${schema})`;
+  }
+}
+
+function toPostgresValue(value: unknown, _type: ColumnType): unknown {
+  // pg sends every parameter as text and PostgreSQL types it from the column it meets: numbers,
+  // BigInts and booleans become their text (`true`, `9007199254740993`), which every type reads.
+  return value;
+}
+
+/**
+ * PostgreSQL parses the query itself; `fts` text is first read with the same rules every engine
+ * uses (util/search-query.ts), so a syntax error is the same 400 (42601) everywhere.
+ */
+function checkSearchQuery(mode: SearchMode, text: string): string {
+  if (mode !== 'fts') return text;
+  try {
+    parseSearchQuery(mode, text);
+  } catch (e) {
+    if (e instanceof SearchSyntaxError) throw rowgateError('42601', e.message, { hint: 'to_tsquery syntax: words joined by & | ! and <->, with (…) and word:* for prefixes' });
+    throw e;
+  }
+  return text;
+}

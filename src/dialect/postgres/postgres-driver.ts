@@ -1,0 +1,240 @@
+/**
+ * Runs compiled queries on a pg.Pool, one transaction per request (reads `BEGIN READ ONLY`) with
+ * the statement timeout set per transaction, so PostgreSQL cancels a long query itself, and a
+ * watchdog for a server that stops answering. Statements are prepared once per connection; rows
+ * come back as raw text, column 0 being the JSON PostgreSQL built, forwarded without parsing.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
+import { ConnectionLostError, translatePostgresError } from './postgres-errors.js';
+
+export interface PostgresDriverOptions {
+  readonly statementTimeoutMs: number;
+  /** How long `ping()` waits for `select 1`. */
+  readonly pingTimeoutMs: number;
+}
+
+/** Every value as the text PostgreSQL sent: the row JSON is forwarded, counts are converted here. */
+const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+/** A connection that has prepared this many statements is replaced, so hostile variety cannot grow it forever. */
+const STATEMENTS_PER_CONNECTION = 1000;
+
+/** Rows per FETCH of a streamed read. */
+const STREAM_BATCH_ROWS = 1000;
+const FETCH: BoundQuery = { sql: `fetch ${STREAM_BATCH_ROWS} from rg_stream`, params: [] };
+
+/** A statement past its timeout is cancelled by the server; this much longer means the server is gone. */
+const WATCHDOG_GRACE_MS = 2000;
+
+/**
+ * The first column of a count row as a number; null when there is none. A planned count is
+ * EXPLAIN's JSON (PostgresCompiler.plannedCount): its top node's "Plan Rows" is the estimate.
+ */
+function countOf(row: unknown[] | undefined): number | null {
+  const value = row?.[0];
+  if (typeof value !== 'string') return null;
+  if (!value.startsWith('[')) return Number(value);
+  const rows = (JSON.parse(value) as { Plan?: { 'Plan Rows'?: unknown } }[])[0]?.Plan?.['Plan Rows'];
+  return typeof rows === 'number' ? Math.round(rows) : null;
+}
+
+export class PostgresDriver implements Driver {
+  private readonly prepared = new WeakMap<pg.PoolClient, Set<string>>();
+  private readonly prelude: { readonly read: string; readonly write: string };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresDriverOptions,
+  ) {
+    const ms = Math.max(1, Math.floor(options.statementTimeoutMs));
+    // One simple-protocol message, so one round trip. UTC makes timestamptz render the same
+    // whatever the server's or role's TimeZone; ISO keeps `::text` casts of dates unambiguous.
+    // extra_float_digits 1 (the default since PostgreSQL 12) prints the shortest exact float.
+    const settings =
+      `SET LOCAL statement_timeout = ${ms}; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; ` +
+      `SET LOCAL extra_float_digits = 1`;
+    this.prelude = { read: `BEGIN READ ONLY; ${settings}`, write: `BEGIN; ${settings}` };
+  }
+
+  async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
+    return this.transaction('read', async (tx) => {
+      const result = (await tx.run(main)).rows;
+      const rows = result.map((r) => r[0] as string);
+      const last = result.length > 0 ? result[result.length - 1] : null;
+      const total = count ? countOf((await tx.run(count)).rows[0]) : null;
+      await tx.end('COMMIT', true);
+      // Column 1, when the query has one, is the row's keyset cursor: the last one starts the next page.
+      return { rows, total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+    });
+  }
+
+  async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
+    return this.transaction('write', async (tx) => {
+      const res = await tx.run(bind(compiled.main));
+      const result: WriteResult = {
+        rows: options.returnsRows ? (res.rows as string[][]) : [],
+        affected: res.rowCount ?? res.rows.length,
+      };
+      // A throwing check leaves the transaction open; transaction() rolls it back.
+      options.check?.(result);
+      await tx.end(options.rollback ? 'ROLLBACK' : 'COMMIT', false);
+      return result;
+    });
+  }
+
+  /**
+   * A large read in batches through a cursor in a read-only transaction, so memory stays flat
+   * however many rows an export has. Each FETCH is a statement under the statement timeout; the
+   * connection is held while the client reads, and given back (rolled back) if it stops early.
+   */
+  async *stream(main: BoundQuery): AsyncIterable<string[]> {
+    const tx = new Transaction(await this.pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
+    let finished = false;
+    try {
+      await tx.begin(this.prelude.read);
+      await tx.run({ sql: `declare rg_stream no scroll cursor for ${main.sql}`, params: main.params });
+      for (;;) {
+        const rows = (await tx.run(FETCH)).rows;
+        if (rows.length > 0) yield rows.map((r) => r[0] as string);
+        if (rows.length < STREAM_BATCH_ROWS) break;
+      }
+      await tx.end('COMMIT', true);
+      finished = true;
+    } catch (e) {
+      throw tx.lost ?? e;
+    } finally {
+      if (!finished) await tx.rollback();
+      tx.release(this.isWornOut(tx.client));
+    }
+  }
+
+  async ping(): Promise<void> {
+    // pool.query releases a failed client with its error, so a timed-out ping also drops its connection.
+    await this.pool.query({ text: 'select 1', query_timeout: this.options.pingTimeoutMs } as pg.QueryConfig);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * Runs `work` in a transaction on one pooled client. On error the transaction is rolled back if
+   * the connection still works; a connection in doubt is destroyed, never returned to the pool.
+   * A pooled connection can have died while idle (a database restart) without the pool knowing
+   * yet: when it fails before anything ran, or under a read, the work is tried once more on a
+   * fresh connection, so the first request after a restart does not fail for nothing.
+   */
+  private async transaction<T>(mode: 'read' | 'write', work: (tx: Transaction) => Promise<T>, retried = false): Promise<T> {
+    const tx = new Transaction(await this.pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
+    try {
+      await tx.begin(this.prelude[mode]);
+      const result = await work(tx);
+      tx.release(this.isWornOut(tx.client));
+      return result;
+    } catch (e) {
+      await tx.rollback();
+      tx.release(this.isWornOut(tx.client));
+      if (!retried && tx.droppedBy(e) && (mode === 'read' || !tx.begun)) return this.transaction(mode, work, true);
+      throw tx.lost ?? e;
+    }
+  }
+
+  private isWornOut(client: pg.PoolClient): boolean {
+    return (this.prepared.get(client)?.size ?? 0) > STATEMENTS_PER_CONNECTION;
+  }
+}
+
+/** One checked-out client for the length of a transaction, with its error listener and watchdog. */
+class Transaction {
+  /** Set when the connection failed or the watchdog gave up on it: nothing more is sent on it. */
+  lost: Error | undefined;
+  /** True once BEGIN went through: from then on a write may have happened. */
+  begun = false;
+  private broken = false;
+  private timedOut = false;
+  private released = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  // While a client is checked out the pool does not listen for its errors, and an error emitted
+  // with no listener (the server restarting between two queries) would kill the process.
+  private readonly onError = (e: Error) => {
+    this.broken = true;
+    this.lost ??= new ConnectionLostError(`the connection to the database was lost: ${e.message}`);
+  };
+
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly watchdogMs: number,
+    private readonly prepared: WeakMap<pg.PoolClient, Set<string>>,
+  ) {
+    client.on('error', this.onError);
+  }
+
+  async begin(prelude: string): Promise<void> {
+    await this.guarded(() => this.client.query(prelude));
+    this.begun = true;
+  }
+
+  /** Whether `error` means the connection went away (not the watchdog giving up, not an SQL error). */
+  droppedBy(error: unknown): boolean {
+    if (this.timedOut) return false;
+    return (this.lost !== undefined && !(error instanceof Error && 'severity' in error)) || translatePostgresError(error)?.kind === 'unavailable';
+  }
+
+  /** A prepared statement per SQL text, named by its hash; pg parses each name once per connection. */
+  run(query: BoundQuery): Promise<pg.QueryArrayResult> {
+    let names = this.prepared.get(this.client);
+    if (!names) this.prepared.set(this.client, (names = new Set()));
+    const name = `rg_${createHash('sha1').update(query.sql).digest('base64url')}`;
+    names.add(name);
+    const config = { name, text: query.sql, values: query.params as unknown[], rowMode: 'array' as const, types: RAW_TEXT };
+    return this.guarded(() => this.client.query(config));
+  }
+
+  /**
+   * COMMIT or ROLLBACK. A write's end runs without the watchdog: its COMMIT can wait on synchronous
+   * replication, and dropping the connection then would leave nobody knowing whether it happened.
+   */
+  async end(command: 'COMMIT' | 'ROLLBACK', watched: boolean): Promise<void> {
+    await (watched ? this.guarded(() => this.client.query(command)) : this.client.query(command));
+  }
+
+  async rollback(): Promise<void> {
+    if (this.broken) return;
+    try {
+      await this.client.query('ROLLBACK');
+    } catch {
+      this.broken = true;
+    }
+  }
+
+  /** Back to the pool, or destroyed when the connection is in doubt or `retire` asks for a fresh one. */
+  release(retire: boolean): void {
+    clearTimeout(this.watchdog);
+    this.client.removeListener('error', this.onError);
+    if (this.released) return;
+    this.released = true;
+    this.client.release(this.broken ? (this.lost ?? true) : retire);
+  }
+
+  /**
+   * Runs one statement under a watchdog: the server cancels a statement at its timeout, so one
+   * still unanswered well after that means the server or the network is gone; the connection is
+   * destroyed, which fails the statement at once instead of when TCP gives up (minutes).
+   */
+  private async guarded<R>(send: () => Promise<R>): Promise<R> {
+    if (this.lost) throw this.lost;
+    this.watchdog = setTimeout(() => {
+      this.broken = true;
+      this.timedOut = true;
+      this.lost ??= new ConnectionLostError('the database stopped answering');
+      this.release(true);
+    }, this.watchdogMs);
+    try {
+      return await send();
+    } finally {
+      clearTimeout(this.watchdog);
+    }
+  }
+}
