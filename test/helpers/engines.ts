@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createShopDemoSqlite } from '../../src/demo/shop-sqlite.js';
 
 export type EngineName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -25,6 +26,8 @@ export interface EngineHarness {
   unavailable(): Promise<string | null>;
   /** A fresh database holding `test/fixtures/<engine>-<fixture>.sql`. */
   create(fixture: string): Promise<EngineDatabase>;
+  /** A fresh database holding the demo shop, built by the engine's own demo builder. */
+  createShop?(): Promise<EngineDatabase>;
 }
 
 export function fixtureSql(engine: EngineName, fixture: string): string {
@@ -35,11 +38,22 @@ export const sqliteHarness: EngineHarness = {
   name: 'sqlite',
   unavailable: async () => null,
   async create(fixture) {
+    return sqliteDatabase((path) => {
+      const setup = new Database(path);
+      setup.exec(fixtureSql('sqlite', fixture));
+      setup.close();
+    });
+  },
+  async createShop() {
+    return sqliteDatabase((path) => createShopDemoSqlite(path));
+  },
+};
+
+async function sqliteDatabase(build: (path: string) => void): Promise<EngineDatabase> {
+  {
     const dir = mkdtempSync(join(tmpdir(), 'rowgate-'));
     const path = join(dir, 'test.db');
-    const setup = new Database(path);
-    setup.exec(fixtureSql('sqlite', fixture));
-    setup.close();
+    build(path);
     const db = new Database(path);
     return {
       url: `sqlite:${path}`,
@@ -54,8 +68,8 @@ export const sqliteHarness: EngineHarness = {
         rmSync(dir, { recursive: true, force: true });
       },
     };
-  },
-};
+  }
+}
 
 const registry: EngineHarness[] = [sqliteHarness];
 

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createShopDemoPostgres } from '../../src/demo/shop-postgres.js';
 import { fixtureSql, registerEngine, type EngineDatabase, type EngineHarness } from './engines.js';
 
 /** The maintenance database URL; test databases are created beside it. */
@@ -67,6 +68,11 @@ export function postgresHarnessWith(extraSql: string): EngineHarness {
     name: 'postgres',
     unavailable: postgresUnavailable,
     create: (fixture) => createEngineDatabase(`${fixtureSql('postgres', fixture)}\n${extraSql}`),
+    async createShop() {
+      const database = await createEngineDatabase('');
+      await createShopDemoPostgres(database.url);
+      return database;
+    },
   };
 }
 

@@ -53,14 +53,16 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     },
   });
   const schema = options.schemas?.[0] ?? 'public';
+  const driver = new PostgresDriver(pool, {
+    statementTimeoutMs: options.statementTimeoutMs,
+    pingTimeoutMs: Math.min(2000, connectionTimeoutMs),
+  });
   return {
     name: 'postgres',
     description: describeTarget(url, schema),
     compiler: new PostgresCompiler(kysely),
-    driver: new PostgresDriver(pool, {
-      statementTimeoutMs: options.statementTimeoutMs,
-      pingTimeoutMs: Math.min(2000, connectionTimeoutMs),
-    }),
+    driver,
+    transaction: (work, opts) => driver.session(work, opts),
     introspect: async (version: number): Promise<Schema> => introspectPostgres(pool, schema, version),
     toDriverValue: toPostgresValue,
     toSearchQuery: checkSearchQuery,

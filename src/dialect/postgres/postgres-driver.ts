@@ -4,7 +4,9 @@
  * watchdog for a server that stops answering. Statements are prepared once per connection; rows
  * come back as raw text, column 0 being the JSON PostgreSQL built, forwarded without parsing.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
 import { ConnectionLostError, translatePostgresError } from './postgres-errors.js';
@@ -42,6 +44,8 @@ function countOf(row: unknown[] | undefined): number | null {
 
 export class PostgresDriver implements Driver {
   private readonly prepared = new WeakMap<pg.PoolClient, Set<string>>();
+  /** The transaction an action or a hooked write holds, for statements that run inside it. */
+  private readonly current = new AsyncLocalStorage<Transaction>();
   private readonly prelude: { readonly read: string; readonly write: string };
 
   constructor(
@@ -71,6 +75,14 @@ export class PostgresDriver implements Driver {
   }
 
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
+    const held = options.inTransaction ? this.current.getStore() : undefined;
+    if (options.inTransaction) {
+      if (!held) throw new Error('inTransaction write outside a session');
+      const res = await held.run(bind(compiled.main));
+      const result: WriteResult = { rows: options.returnsRows ? (res.rows as string[][]) : [], affected: res.rowCount ?? res.rows.length };
+      options.check?.(result);
+      return result;
+    }
     return this.transaction('write', async (tx) => {
       const res = await tx.run(bind(compiled.main));
       const result: WriteResult = {
@@ -110,6 +122,18 @@ export class PostgresDriver implements Driver {
     }
   }
 
+  /**
+   * Runs `work` in one transaction with a Kysely bound to its connection (actions, table hooks).
+   * Statements the driver runs with `inTransaction` meanwhile join it through AsyncLocalStorage.
+   */
+  async session<T>(work: (db: Kysely<any>) => Promise<T>, options: { rollback?: boolean; readOnly?: boolean }): Promise<T> {
+    return this.transaction(options.readOnly ? 'read' : 'write', async (tx) => {
+      const result = await this.current.run(tx, () => work(kyselyOn(tx.client)));
+      await tx.end(options.rollback ? 'ROLLBACK' : 'COMMIT', false);
+      return result;
+    });
+  }
+
   async ping(): Promise<void> {
     // pool.query releases a failed client with its error, so a timed-out ping also drops its connection.
     await this.pool.query({ text: 'select 1', query_timeout: this.options.pingTimeoutMs } as pg.QueryConfig);
@@ -144,6 +168,13 @@ export class PostgresDriver implements Driver {
   private isWornOut(client: pg.PoolClient): boolean {
     return (this.prepared.get(client)?.size ?? 0) > STATEMENTS_PER_CONNECTION;
   }
+}
+
+/** A Kysely whose every query goes to one checked-out client, inside its open transaction. */
+function kyselyOn(client: pg.PoolClient): Kysely<any> {
+  const borrowed = { query: client.query.bind(client), release: () => {} };
+  const pool = { connect: async () => borrowed, end: async () => {} };
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
 }
 
 /** One checked-out client for the length of a transaction, with its error listener and watchdog. */
