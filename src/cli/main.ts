@@ -11,6 +11,7 @@ import { parseDatabaseUrl } from '../dialect/open-dialect.js';
 import { DatabaseOpenError, openSqliteDialect } from '../dialect/sqlite/sqlite-dialect.js';
 import { createShopDemoSqlite } from '../demo/shop-sqlite.js';
 import { createWeatherDemoSqlite } from '../demo/weather-sqlite.js';
+import { createShopDemoPostgres } from '../demo/shop-postgres.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { progressReporter } from './progress.js';
 import { findConfigFile, loadConfigFile, optionsFromConfig } from '../config-file.js';
@@ -45,12 +46,20 @@ program
   .description('create and seed a demo database')
   .argument('<name>', 'shop or weather')
   .option('--db <path>', `where to create it (default ${DEFAULT_DEMO_PATH}, or .rowgate/weather.db)`)
-  .action((name: string, opts: { db?: string }) => {
+  .action(async (name: string, opts: { db?: string }) => {
     if (name !== 'shop' && name !== 'weather') fail(`Unknown demo '${name}'. Available: shop, weather`);
-    const path = sqlitePath(opts.db ?? (name === 'shop' ? DEFAULT_DEMO_PATH : join('.rowgate', 'weather.db')));
-    if (name === 'shop') createDemo(path);
-    else createWeather(path);
-    process.stderr.write(`Serve it with: rowgate serve --db ${path}\n`);
+    const db = opts.db ?? (name === 'shop' ? DEFAULT_DEMO_PATH : join('.rowgate', 'weather.db'));
+    const target = parseDatabaseUrl(/\.(db|sqlite|sqlite3)$/i.test(db) || db.includes(':') ? db : `sqlite:${db}`);
+    if (target.engine === 'postgres' && name === 'shop') {
+      await createDemoOn(db, () => createShopDemoPostgres(db, { onProgress: progressReporter() }));
+    } else if (target.engine !== 'sqlite') {
+      fail(`The ${name} demo on ${target.engine} is not available yet; give a SQLite path${name === 'shop' ? ' or a postgres:// URL' : ''}`);
+    } else if (name === 'shop') {
+      createDemo(target.location);
+    } else {
+      createWeather(target.location);
+    }
+    process.stderr.write(`Serve it with: rowgate serve --db ${target.engine === 'sqlite' ? target.location : db}\n`);
   });
 
 program
@@ -163,6 +172,17 @@ function createDemo(path: string): void {
   }
 }
 
+async function createDemoOn(db: string, build: () => Promise<{ tables: Record<string, number> }>): Promise<void> {
+  const started = Date.now();
+  try {
+    const { tables } = await build();
+    const summary = Object.entries(tables).map(([t, n]) => `${n} ${t}`).join(', ');
+    process.stderr.write(`Created the demo shop in ${parseDatabaseUrl(db).engine} in ${Date.now() - started} ms: ${summary}\n`);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
 function createWeather(path: string): void {
   const started = Date.now();
   try {
@@ -172,12 +192,6 @@ function createWeather(path: string): void {
   } catch (e) {
     fail((e as Error).message);
   }
-}
-
-function sqlitePath(db: string): string {
-  const target = parseDatabaseUrl(/\.(db|sqlite|sqlite3)$/i.test(db) || db.includes(':') ? db : `sqlite:${db}`);
-  if (target.engine !== 'sqlite') fail(`The ${target.engine} engine is not available yet; give a SQLite path`);
-  return target.location;
 }
 
 function integer(value: string): number {
