@@ -10,6 +10,7 @@ import { filterParameterComponents, sharedParameters, SHARED_HEADERS } from './o
 import { tablePathItems } from './openapi-paths.js';
 import { errorRefs, errorResponses } from './openapi-responses.js';
 import { componentSchemas } from './openapi-schemas.js';
+import { actionPathItems, type ActionDoc } from './openapi-actions.js';
 import { ref, type OpenApiDocument, type PathItemObject, type TagObject } from './openapi-types.js';
 
 export type { OpenApiDocument } from './openapi-types.js';
@@ -23,6 +24,8 @@ export interface OpenApiOptions {
   serverUrl?: string;
   /** The server's cap on rows per response, shown on `limit`. */
   maxRows?: number;
+  /** Actions served at /rpc/<name>. */
+  actions?: readonly ActionDoc[];
 }
 
 /** Five lines on the grammar: what a newcomer needs before the first request. */
@@ -47,6 +50,10 @@ export function buildOpenApiDocument(schema: Schema, opts: OpenApiOptions = {}):
     Object.assign(parameters, filterParameterComponents(table, ctx));
     Object.assign(paths, tablePathItems(table, ctx));
   }
+  const actions = opts.actions ?? [];
+  let actionTag = 'actions';
+  while (schema.tables.has(actionTag)) actionTag += '_';
+  Object.assign(paths, actionPathItems(actions, actionTag));
 
   return {
     openapi: '3.1.0',
@@ -54,7 +61,11 @@ export function buildOpenApiDocument(schema: Schema, opts: OpenApiOptions = {}):
     // Without `servers` clients call the server the document came from (OpenAPI 3.1, 4.8.1.1);
     // an explicit `/` would mean the same, but Scalar then shows URLs like `http://host//products`.
     ...(opts.serverUrl === undefined ? {} : { servers: [{ url: opts.serverUrl }] }),
-    tags: [...ctx.tables.map(tableTag), { name: systemTag, description: 'The document itself, liveness and readiness.' }],
+    tags: [
+      ...ctx.tables.map(tableTag),
+      ...(actions.length > 0 ? [{ name: actionTag, description: 'Actions: transactional endpoints at /rpc/<name>.' }] : []),
+      { name: systemTag, description: 'The document itself, liveness and readiness.' },
+    ],
     paths,
     components: {
       schemas: componentSchemas(ctx),

@@ -98,7 +98,10 @@ function bindOpenApi(app: FastifyInstance, runtime: Runtime): void {
   const send = (reply: FastifyReply) =>
     reply
       .type('application/openapi+json; charset=utf-8')
-      .send(runtime.openapiText((schema) => buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows })));
+      .send(runtime.openapiText((schema) =>
+        buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows, actions: [...runtime.options.actions.values()] }),
+      ),
+    );
   app.get('/_/openapi.json', (_req, reply) => send(reply));
   for (const mount of MOUNTS) app.get(mount || '/', (_req, reply) => send(reply));
 }

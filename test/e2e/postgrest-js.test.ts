@@ -100,6 +100,18 @@ describe('postgrest-js against the rowgate binary (sqlite)', () => {
     expect(some.data).toEqual({ id: 7 });
   });
 
+  it('calls the demo shop actions with rpc()', async () => {
+    const { data, error, status } = await client.rpc('place_order', { customer_id: 1, items: [{ product_id: 3, quantity: 1 }] });
+    expect(error).toBeNull();
+    expect(status).toBe(200);
+    expect(data).toMatchObject({ status: 'pending', items: [{ product_id: 3, quantity: 1 }] });
+    const refused = await client.rpc('place_order', { customer_id: 1, items: [{ product_id: 3, quantity: 1000 }] });
+    expect(refused.status).toBe(409);
+    expect(refused.error?.code).toBe('out_of_stock');
+    const cancelled = await client.rpc('cancel_order', { order_id: (data as { order_id: number }).order_id });
+    expect(cancelled.data).toEqual({ order_id: (data as { order_id: number }).order_id, status: 'cancelled' });
+  });
+
   it('surfaces rowgate errors in the client', async () => {
     const { error, status } = await client.from('prodcts').select('*');
     expect(status).toBe(404);

@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rowgatePlugin, ConfigError } from '../../src/index.js';
+import { shopActions } from '../../src/demo/shop-actions.js';
 import { sqliteHarness, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const servers: TestServer[] = [];
@@ -40,6 +41,17 @@ describe('health, readiness and self-description', () => {
     const result = await new Validator().validate(doc);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+
+  it('documents actions at /rpc/<name> with their schemas', async () => {
+    const s = await start({ actions: shopActions });
+    const doc = (await s.request({ url: '/' })).json();
+    const post = doc.paths['/rpc/place_order'].post;
+    expect(post.requestBody.content['application/json'].schema.properties.items.type).toBe('array');
+    expect(post.responses['200'].content['application/json'].schema.properties.order_id.type).toBe('integer');
+    expect(doc.paths['/rpc/place_order'].get).toBeUndefined();
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
   });
 
   it('serves the docs page and its script from this server', async () => {
