@@ -27,7 +27,8 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
-    return503OnClosing: true,
+    // Requests that reach an open connection while closing are still served, not refused with a non-JSON 503.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
   });
   bindRowgate(app, runtime);
