@@ -24,6 +24,7 @@ const SERVER = Type.Object(
     requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     statementTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     poolSize: Type.Optional(Type.Integer({ minimum: 1 })),
+    schemas: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     allowUnfilteredWrites: Type.Optional(Type.Boolean()),
     logLevel: Type.Optional(
       Type.Union([Type.Literal('silent'), Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')]),

@@ -24,6 +24,8 @@ export interface RowgateOptions {
   readonly requestTimeoutMs?: number;
   /** A statement running longer is cancelled (504). Default 10 s. */
   readonly statementTimeoutMs?: number;
+  /** PostgreSQL schemas to serve, chosen per request with Accept-Profile/Content-Profile; the first is the default. Default ['public']. */
+  readonly schemas?: readonly string[];
   /** Connections in the pool of a server engine (PostgreSQL, MySQL). Default 10. */
   readonly poolSize?: number;
   /** Allow PATCH/DELETE without any filter (they change every row). Default false. */
@@ -40,7 +42,8 @@ export interface RowgateOptions {
   readonly hooks?: Readonly<Record<string, TableHooks>>;
 }
 
-export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks'>> & {
+export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas'>> & {
+  readonly schemas: readonly string[] | undefined;
   readonly anon: AnonAccess;
   readonly logStream: NodeJS.WritableStream | undefined;
   readonly actions: ReadonlyMap<string, ActionDefinition<any, any>>;
@@ -92,6 +95,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
     statementTimeoutMs: positive('statementTimeoutMs', options.statementTimeoutMs, DEFAULTS.statementTimeoutMs),
     poolSize: positive('poolSize', options.poolSize, DEFAULTS.poolSize),
+    schemas: options.schemas,
     allowUnfilteredWrites: options.allowUnfilteredWrites ?? DEFAULTS.allowUnfilteredWrites,
     logLevel: options.logLevel ?? DEFAULTS.logLevel,
     logStream: options.logStream,

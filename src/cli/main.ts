@@ -39,6 +39,7 @@ program
   .option('--allow-unfiltered-writes', 'allow PATCH and DELETE without a filter')
   .option('--log-level <level>', 'silent, error, warn, info or debug')
   .option('--config <file>', 'config file (default: rowgate.config.ts/.js/.json in this folder)')
+  .option('--schemas <list>', 'PostgreSQL schemas to serve, comma separated; the first is the default', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .action(async (opts: ServeOptions) => serve(opts));
 
 program
@@ -86,6 +87,7 @@ interface ServeOptions {
   allowUnfilteredWrites?: boolean;
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   config?: string;
+  schemas?: string[];
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -109,6 +111,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       maxRows: opts.maxRows,
       allowUnfilteredWrites: opts.allowUnfilteredWrites,
       logLevel: opts.logLevel,
+      schemas: opts.schemas,
     }),
     db,
   });

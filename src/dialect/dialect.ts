@@ -74,7 +74,10 @@ export interface Dialect {
   readonly driver: Driver;
   /** A short, password-free description of what is served, for logs and the banner. */
   readonly description: string;
-  introspect(version: number): Promise<Schema>;
+  /** The namespaces served as profiles (PostgreSQL schemas), the first the default; absent: one. */
+  readonly namespaces?: readonly string[];
+  /** Reads the catalog of one namespace (the default when absent) into the neutral model. */
+  introspect(version: number, namespace?: string): Promise<Schema>;
   /** A request value already converted to its JS type, as this engine's driver wants it bound. */
   toDriverValue(value: unknown, type: ColumnType): unknown;
   /**

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   PGRST102: 400, // body is not valid JSON, or bulk objects do not share their keys
   PGRST103: 416, // Range header or limit/offset out of range
   PGRST105: 405, // PUT used where it cannot be (no row URL / filters not on the whole key)
+  PGRST106: 406, // Accept-Profile / Content-Profile names a schema that is not served
   PGRST107: 415, // Content-Type not supported
   PGRST114: 400, // PUT with limit or offset
   PGRST115: 400, // PUT body disagrees with the key in the URL

@@ -68,6 +68,8 @@ export function parseApiRequest(input: HttpInput): ApiRequest {
     body,
     rpcArgs: query.rpcArgs,
     after: query.after,
+    // PostgREST: Accept-Profile chooses the schema of GET/HEAD, Content-Profile that of writes.
+    profile: firstHeader(isRead || method === 'OPTIONS' ? input.headers['accept-profile'] : input.headers['content-profile'])?.trim() || null,
     values,
   };
   return { ...request, shapeKey: shapeKeyOf(request) };
@@ -95,6 +97,7 @@ export function shapeKeyOf(r: Omit<ApiRequest, 'shapeKey' | 'values'>): string {
     r.body === null ? null : r.body.isArray,
     r.rpcArgs ?? [],
     r.after ?? null,
+    r.profile ?? null,
   ]);
 }
 

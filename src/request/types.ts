@@ -209,6 +209,8 @@ export interface ApiRequest {
   readonly rpcArgs?: readonly RpcArgument[];
   /** `after=<cursor>`: keyset pagination from the row the cursor names (rowgate, beyond PostgREST); -1 for `after=` (the first page). */
   readonly after?: ValueRef | null;
+  /** `Accept-Profile` (reads) or `Content-Profile` (writes): the schema the request is for; null for the default. */
+  readonly profile?: string | null;
   /** The literal values the tree refers to, as the client wrote them (still text). */
   readonly values: readonly string[];
   /** Equal for requests of the same shape: same tree, different values. */

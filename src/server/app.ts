@@ -96,15 +96,16 @@ function bindOperations(app: FastifyInstance, runtime: Runtime): void {
 }
 
 function bindOpenApi(app: FastifyInstance, runtime: Runtime): void {
-  const send = (reply: FastifyReply) =>
-    reply
-      .type('application/openapi+json; charset=utf-8')
-      .send(runtime.openapiText((schema) =>
-        buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows, actions: [...runtime.options.actions.values()] }),
-      ),
+  const send = (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers['accept-profile'];
+    const profile = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;
+    const document = runtime.openapiText(profile, (schema) =>
+      buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows, actions: [...runtime.options.actions.values()] }),
     );
-  app.get('/_/openapi.json', (_req, reply) => send(reply));
-  for (const mount of MOUNTS) app.get(mount || '/', (_req, reply) => send(reply));
+    return reply.type('application/openapi+json; charset=utf-8').send(document);
+  };
+  app.get('/_/openapi.json', (req, reply) => send(req, reply));
+  for (const mount of MOUNTS) app.get(mount || '/', (req, reply) => send(req, reply));
 }
 
 function bindData(app: FastifyInstance, runtime: Runtime): void {

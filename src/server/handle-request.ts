@@ -34,6 +34,8 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
 
   const response = renderResponse(shape.plan, result, api);
   const t4 = performance.now();
+  // PostgREST names the schema that answered whenever several are served.
+  if (runtime.profileNames.length > 1) response.headers['content-profile'] = api.profile ?? runtime.defaultProfile;
   response.headers['server-timing'] =
     `parse;dur=${ms(t1 - t0)}, plan;dur=${ms(t2 - t1)}, execute;dur=${ms(t3 - t2)}, respond;dur=${ms(t4 - t3)}`;
   return response;
@@ -67,7 +69,7 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
 }
 
 function shapeFor(api: ApiRequest, runtime: Runtime): CachedShape {
-  const schema = runtime.schema;
+  const schema = runtime.schemaFor(api.profile);
   const key = `${schema.version}\u0000${api.shapeKey}`;
   let shape = runtime.cachedShape(key);
   if (!shape) {

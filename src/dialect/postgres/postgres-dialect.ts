@@ -22,7 +22,7 @@ export interface PostgresOptions {
   readonly requestTimeoutMs?: number;
   /** How long to wait for a connection (a new one, or a free one from a full pool). */
   readonly connectionTimeoutMs?: number;
-  /** Schemas to expose; only the first is served until profiles (Accept-Profile) arrive. Default `public`. */
+  /** Schemas to expose as profiles (Accept-Profile / Content-Profile), the first the default. Default `public`. */
   readonly schemas?: readonly string[];
 }
 
@@ -63,7 +63,8 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     compiler: new PostgresCompiler(kysely),
     driver,
     transaction: (work, opts) => driver.session(work, opts),
-    introspect: async (version: number): Promise<Schema> => introspectPostgres(pool, schema, version),
+    namespaces: options.schemas && options.schemas.length > 0 ? [...options.schemas] : ['public'],
+    introspect: async (version: number, namespace?: string): Promise<Schema> => introspectPostgres(pool, namespace ?? schema, version),
     toDriverValue: toPostgresValue,
     toSearchQuery: checkSearchQuery,
     translateError: (e: unknown): NativeErrorInfo | null => translatePostgresError(e),
