@@ -13,6 +13,7 @@ import type { Dialect } from '../dialect/dialect.js';
 import type { ApiRequest } from '../request/types.js';
 import type { RenderedResponse } from '../response/render-response.js';
 import { closestMatch } from '../util/closest-match.js';
+import type { DbFunction } from '../schema/model.js';
 import type { ActionContext, ActionDefinition, ActionLogger, Caller } from './define-action.js';
 import { withRetries } from './retry.js';
 import { toCatalogError } from '../execute/execute-query.js';
@@ -23,6 +24,8 @@ const validators = new WeakMap<ActionDefinition<any, any>, ValidateFunction>();
 
 export interface ActionEnv {
   readonly actions: ReadonlyMap<string, ActionDefinition<any, any>>;
+  /** Database functions of the request's schema, served where no action has the name. */
+  readonly functions?: ReadonlyMap<string, DbFunction>;
   readonly dialect: Dialect;
   readonly log: ActionLogger;
   readonly caller: Caller;
@@ -32,8 +35,10 @@ export async function runAction(api: ApiRequest, env: ActionEnv, headers: Record
   if (api.target.kind !== 'rpc') throw new Error('runAction needs an /rpc/ target');
   const name = api.target.name;
   const action = env.actions.get(name);
+  const fn = action ? undefined : env.functions?.get(name);
+  if (fn) return runFunction(api, fn, env);
   if (!action) {
-    const closest = closestMatch(name, env.actions.keys());
+    const closest = closestMatch(name, [...env.actions.keys(), ...(env.functions?.keys() ?? [])]);
     throw rowgateError('PGRST202', `Could not find the action '${name}'`, { hint: closest ? `Perhaps you meant '${closest}'` : null });
   }
   const isGet = api.method === 'GET' || api.method === 'HEAD';
@@ -80,6 +85,33 @@ function catalogErrors<T>(dialect: Dialect, work: Promise<T>): Promise<T> {
   return work.catch((e: unknown) => {
     throw toCatalogError(e, dialect);
   });
+}
+
+/** `/rpc/<fn>` for a database function, as PostgREST calls it: named arguments, GET when not volatile. */
+async function runFunction(api: ApiRequest, fn: DbFunction, env: ActionEnv): Promise<RenderedResponse> {
+  const isGet = api.method === 'GET' || api.method === 'HEAD';
+  if (isGet && !fn.readOnly) {
+    throw rowgateError('PGRST101', `Function '${fn.name}' is volatile, so it takes POST`, { hint: 'Only stable and immutable functions answer GET.' });
+  }
+  const args: Record<string, unknown> = {};
+  if (isGet) for (const { name, value } of api.rpcArgs ?? []) args[name] = api.values[value];
+  else Object.assign(args, bodyArguments(api));
+  const known = new Set(fn.args.map((a) => a.name));
+  const unknown = Object.keys(args).filter((k) => !known.has(k));
+  const missing = fn.args.filter((a) => !a.hasDefault && !(a.name in args)).map((a) => a.name);
+  if (unknown.length > 0 || missing.length > 0) {
+    throw rowgateError('PGRST202', `Could not find the function ${fn.namespace}.${fn.name}(${Object.keys(args).join(', ')}) in the schema cache`, {
+      details: unknown.length > 0 ? `Unknown argument(s): ${unknown.join(', ')}` : `Missing argument(s): ${missing.join(', ')}`,
+      hint: `It takes: ${fn.args.map((a) => `${a.name} ${a.nativeType}${a.hasDefault ? ' (optional)' : ''}`).join(', ') || 'no arguments'}`,
+    });
+  }
+  const dialect = env.dialect;
+  if (!dialect.callFunction) throw errors.notImplemented(`database functions on the ${dialect.name} engine`);
+  const rollback = api.preferences.tx === 'rollback';
+  const body = await withRetries(() => catalogErrors(dialect, dialect.callFunction!(fn, args, { rollback })));
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (rollback) headers['preference-applied'] = 'tx=rollback';
+  return { status: 200, headers, body: api.method === 'HEAD' ? null : body };
 }
 
 function context(db: ActionContext['db'], env: ActionEnv): ActionContext {

@@ -5,7 +5,7 @@
  */
 import type { CompiledQuery, CompiledWrite, SqlCompiler } from '../compile/sql-compiler.js';
 import type { DatabaseErrorKind } from '../execute/database-errors.js';
-import type { ColumnType, Schema } from '../schema/model.js';
+import type { ColumnType, DbFunction, Schema } from '../schema/model.js';
 import type { SearchMode } from '../util/search-query.js';
 import type { Kysely } from 'kysely';
 
@@ -86,6 +86,8 @@ export interface Dialect {
    * the write path. Absent on an engine that has no actions yet.
    */
   transaction?<T>(work: (db: Kysely<any>) => Promise<T>, options: { rollback?: boolean; readOnly?: boolean }): Promise<T>;
+  /** Calls a database function (`/rpc/<name>` without an action of that name); the result as JSON text. */
+  callFunction?(fn: DbFunction, args: Readonly<Record<string, unknown>>, options: { rollback?: boolean }): Promise<string>;
   /** A full-text query in PostgreSQL's syntax of `mode` -> this engine's search syntax (absent: passed as is). */
   toSearchQuery?(mode: SearchMode, text: string, column: string): string;
   /** Native error -> neutral kind, or null when the error is not the database's. */

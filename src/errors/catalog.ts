@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   '22007': 400, // invalid date/time format
   '22008': 400, // date/time field out of range
   '25006': 405, // read-only transaction (write attempted on a read-only connection)
+  P0001: 400, // a database function raised an exception (RAISE EXCEPTION)
   '40001': 503, // serialization failure that retries could not resolve
   '57014': 504, // statement timeout: the query was cancelled
   '08000': 503, // database unavailable (connection refused, lost, pool exhausted)

@@ -17,6 +17,7 @@ export type DatabaseErrorKind =
   | 'invalid-regex'
   | 'read-only'
   | 'permission'
+  | 'raised'
   | 'busy'
   | 'timeout'
   | 'unavailable';
@@ -32,6 +33,7 @@ const KIND_TO_CODE: Record<DatabaseErrorKind, { code: ErrorCode; retryAfter?: st
   'invalid-regex': { code: '22023' }, // 400: the match/imatch pattern is not a regular expression
   'read-only': { code: '25006' }, // 405: the database was opened read-only
   permission: { code: '42501' }, // 403: the database refuses the role this request runs as
+  raised: { code: 'P0001' }, // 400: a database function raised an exception, as PostgREST answers it
   busy: { code: '40001', retryAfter: '1' }, // 503: contention outlasted the retries; try again shortly
   timeout: { code: '57014' }, // 504: the statement ran past its timeout and was cancelled
   unavailable: { code: '08000', retryAfter: '5' }, // 503: the database cannot be reached now

@@ -9,7 +9,7 @@ import { buildDocContext } from './openapi-context.js';
 import { filterParameterComponents, sharedParameters, SHARED_HEADERS } from './openapi-parameters.js';
 import { tablePathItems } from './openapi-paths.js';
 import { errorRefs, errorResponses } from './openapi-responses.js';
-import { componentSchemas } from './openapi-schemas.js';
+import { componentSchemas, typeSchema } from './openapi-schemas.js';
 import { actionPathItems, type ActionDoc } from './openapi-actions.js';
 import { ref, type OpenApiDocument, type PathItemObject, type TagObject } from './openapi-types.js';
 
@@ -50,7 +50,7 @@ export function buildOpenApiDocument(schema: Schema, opts: OpenApiOptions = {}):
     Object.assign(parameters, filterParameterComponents(table, ctx));
     Object.assign(paths, tablePathItems(table, ctx));
   }
-  const actions = opts.actions ?? [];
+  const actions = [...(opts.actions ?? []), ...functionDocs(schema, opts.actions ?? [])];
   let actionTag = 'actions';
   while (schema.tables.has(actionTag)) actionTag += '_';
   Object.assign(paths, actionPathItems(actions, actionTag));
@@ -74,6 +74,23 @@ export function buildOpenApiDocument(schema: Schema, opts: OpenApiOptions = {}):
       responses: errorResponses(),
     },
   };
+}
+
+/** Database functions documented like actions; an action of the same name hides its function. */
+function functionDocs(schema: Schema, actions: readonly ActionDoc[]): ActionDoc[] {
+  const taken = new Set(actions.map((a) => a.name));
+  return [...(schema.functions?.values() ?? [])]
+    .filter((f) => !taken.has(f.name))
+    .map((f) => ({
+      name: f.name,
+      description: f.comment ?? `The database function ${f.namespace}.${f.name}`,
+      readOnly: f.readOnly,
+      input: {
+        type: 'object',
+        properties: Object.fromEntries(f.args.map((a) => [a.name, typeSchema(a.type)])),
+        required: f.args.filter((a) => !a.hasDefault).map((a) => a.name),
+      } as unknown as ActionDoc['input'],
+    }));
 }
 
 function tableTag(table: Table): TagObject {

@@ -96,8 +96,21 @@ export interface TextSearchIndex {
   readonly key: string;
 }
 
+/** A database function callable at `/rpc/<name>` (PostgreSQL). */
+export interface DbFunction {
+  readonly name: string;
+  readonly namespace: string;
+  readonly args: readonly { readonly name: string; readonly type: ColumnType; readonly nativeType: string; readonly hasDefault: boolean }[];
+  readonly returns: { readonly nativeType: string; readonly setOf: boolean; readonly composite: boolean; readonly void: boolean };
+  /** Stable and immutable functions: callable with GET, run in a read-only transaction. */
+  readonly readOnly: boolean;
+  readonly comment: string | null;
+}
+
 export interface Schema {
   readonly tables: ReadonlyMap<string, Table>;
+  /** Database functions by name (PostgreSQL); overloads are left out, as they cannot be called by name alone. */
+  readonly functions?: ReadonlyMap<string, DbFunction>;
   /** Increments on every reload, so caches keyed by shape can tell stale entries. */
   readonly version: number;
 }
@@ -116,8 +129,15 @@ export function makeTable(t: Omit<Table, 'columnsByName'>): Table {
   });
 }
 
-export function makeSchema(tables: readonly Table[], version: number): Schema {
-  return Object.freeze({ tables: new Map(tables.map((t) => [t.name, t])), version });
+export function makeSchema(tables: readonly Table[], version: number, functions: readonly DbFunction[] = []): Schema {
+  const byName = new Map<string, DbFunction>();
+  const overloaded = new Set<string>();
+  for (const f of functions) {
+    if (byName.has(f.name)) overloaded.add(f.name);
+    byName.set(f.name, f);
+  }
+  for (const name of overloaded) byName.delete(name);
+  return Object.freeze({ tables: new Map(tables.map((t) => [t.name, t])), functions: byName, version });
 }
 
 /** The key a row URL `/<table>/<id>` addresses: the primary key, else the rowid, else none. */

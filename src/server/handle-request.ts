@@ -22,7 +22,10 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   const api = parseApiRequest(input);
   const t1 = performance.now();
   // Actions have a pipeline of their own: check the input, run the handler in a transaction.
-  if (api.target.kind === 'rpc') return runAction(api, log ? { ...runtime.actionEnv, log } : runtime.actionEnv, input.headers);
+  if (api.target.kind === 'rpc') {
+    const functions = runtime.schemaFor(api.profile).functions;
+    return runAction(api, { ...runtime.actionEnv, functions, ...(log ? { log } : {}) }, input.headers);
+  }
   const hooks = hooksFor(api, runtime.options.hooks);
   if (hooks) return handleHookedWrite(api, hooks, runtime, log ?? runtime.actionEnv.log);
 

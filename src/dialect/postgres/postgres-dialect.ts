@@ -14,6 +14,7 @@ import { PostgresCompiler } from './postgres-compiler.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { translatePostgresError } from './postgres-errors.js';
 import { introspectPostgres } from './postgres-introspector.js';
+import { callFunction } from './postgres-functions.js';
 
 export interface PostgresOptions {
   readonly statementTimeoutMs: number;
@@ -63,6 +64,7 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     compiler: new PostgresCompiler(kysely),
     driver,
     transaction: (work, opts) => driver.session(work, opts),
+    callFunction: (fn, args, opts) => driver.session((db) => callFunction(db, fn, args), { readOnly: fn.readOnly, rollback: opts.rollback }),
     namespaces: options.schemas && options.schemas.length > 0 ? [...options.schemas] : ['public'],
     introspect: async (version: number, namespace?: string): Promise<Schema> => introspectPostgres(pool, namespace ?? schema, version),
     toDriverValue: toPostgresValue,

@@ -37,6 +37,7 @@ const CODE_KINDS: Readonly<Record<string, DatabaseErrorKind>> = {
   '55P03': 'busy', // lock not available
   '25006': 'read-only',
   '42501': 'permission',
+  P0001: 'raised', // RAISE EXCEPTION in a function: the function refusing the call
 };
 
 /** SQLSTATE class (first two characters) -> kind, for codes not listed above. */

@@ -6,12 +6,14 @@
  * Four catalog queries in one read-only snapshot, each with the schema name as a bound parameter.
  */
 import type pg from 'pg';
+import { introspectFunctions } from './postgres-functions.js';
 import {
   makeSchema,
   makeTable,
   type CheckConstraint,
   type Column,
   type ColumnType,
+  type DbFunction,
   type ForeignKey,
   type Schema,
   type Table,
@@ -131,7 +133,7 @@ const CAN_DELETE = 16;
 /** Reads `schema` (a PostgreSQL schema name); `version` is stamped on the Schema for caches. */
 export async function introspectPostgres(pool: pg.Pool, schema: string, version: number): Promise<Schema> {
   const client = await pool.connect();
-  let relations: RelationRow[], columns: ColumnRow[], constraints: ConstraintRow[], indexes: UniqueIndexRow[];
+  let relations: RelationRow[], columns: ColumnRow[], constraints: ConstraintRow[], indexes: UniqueIndexRow[], functions: DbFunction[];
   try {
     // One snapshot, so a DDL change committed mid-way cannot give columns of one version and keys of another.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -139,6 +141,7 @@ export async function introspectPostgres(pool: pg.Pool, schema: string, version:
     columns = (await client.query<ColumnRow>(COLUMNS_SQL, [schema])).rows;
     constraints = (await client.query<ConstraintRow>(CONSTRAINTS_SQL, [schema])).rows;
     indexes = (await client.query<UniqueIndexRow>(UNIQUE_INDEXES_SQL, [schema])).rows;
+    functions = await introspectFunctions(client, schema);
     await client.query('COMMIT');
     client.release();
   } catch (e) {
@@ -151,7 +154,7 @@ export async function introspectPostgres(pool: pg.Pool, schema: string, version:
   const tables = relations
     .filter((r) => !r.name.toLowerCase().startsWith('_rowgate'))
     .map((r) => buildTable(schema, r, columnsByTable.get(r.name) ?? [], constraintsByTable.get(r.name) ?? [], indexesByTable.get(r.name) ?? []));
-  return makeSchema(tables, version);
+  return makeSchema(tables, version, functions);
 }
 
 function buildTable(schema: string, relation: RelationRow, columnRows: readonly ColumnRow[], constraints: readonly ConstraintRow[], indexes: readonly UniqueIndexRow[]): Table {
