@@ -15,6 +15,7 @@ export interface Caller {
 }
 
 export interface ActionLogger {
+  debug?(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
