@@ -3,6 +3,7 @@
  */
 import { ConfigError } from '../config.js';
 import type { Dialect } from './dialect.js';
+import { openMysqlDialect } from './mysql/mysql-dialect.js';
 import { openPostgresDialect } from './postgres/postgres-dialect.js';
 import { openSqliteDialect } from './sqlite/sqlite-dialect.js';
 
@@ -40,6 +41,6 @@ export function openDialect(url: string, options: DialectOptions): Dialect {
     case 'postgres':
       return openPostgresDialect(target.location, options);
     case 'mysql':
-      throw new ConfigError('The MySQL/MariaDB engine is not in this build yet; serve SQLite or PostgreSQL.');
+      return openMysqlDialect(target.location, options);
   }
 }

@@ -3,5 +3,6 @@
  * runs on all engines; each harness lives in its own file.
  */
 import './postgres-harness.js';
+import './mysql-harness.js';
 
 export {};
