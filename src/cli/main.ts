@@ -16,7 +16,8 @@ import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { progressReporter } from './progress.js';
 import { findConfigFile, loadConfigFile, optionsFromConfig } from '../config-file.js';
 import { shopActions, shopHooks } from '../demo/shop-actions.js';
-import Database from 'better-sqlite3';
+import { openDialect } from '../dialect/open-dialect.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string }).version;
 
@@ -102,7 +103,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     }
   }
   // The demo shop comes with its actions and hooks unless a config file says otherwise.
-  const demo = !configPath && isDemoShop(db) ? { actions: shopActions, hooks: shopHooks } : {};
+  const demo = !configPath && (await isDemoShop(db)) ? { actions: shopActions, hooks: shopHooks } : {};
   const server = await createServer({
     ...optionsFromConfig({ ...demo, ...config }, {
       port: opts.port ?? (process.env.PORT ? integer(process.env.PORT) : undefined),
@@ -147,20 +148,17 @@ async function serve(opts: ServeOptions): Promise<void> {
   });
 }
 
-/** A SQLite file the demo builder made carries a `_rowgate_demo` marker table. */
-function isDemoShop(db: string): boolean {
-  const target = parseDatabaseUrl(db);
-  if (target.engine !== 'sqlite' || !existsSync(target.location)) return false;
+/** A database the demo builder made carries a `_rowgate_demo` marker table, on every engine. */
+async function isDemoShop(db: string): Promise<boolean> {
+  let dialect: Dialect | undefined;
   try {
-    const conn = new Database(target.location, { readonly: true, fileMustExist: true });
-    try {
-      return conn.prepare("SELECT 1 FROM sqlite_schema WHERE name = '_rowgate_demo'").get() !== undefined &&
-        conn.prepare("SELECT 1 FROM _rowgate_demo WHERE name = 'shop'").get() !== undefined;
-    } finally {
-      conn.close();
-    }
+    dialect = openDialect(db, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1 });
+    const marker = await dialect.transaction!((k) => k.selectFrom('_rowgate_demo').select('name').where('name', '=', 'shop').executeTakeFirst(), { readOnly: true });
+    return marker !== undefined;
   } catch {
     return false;
+  } finally {
+    await dialect?.driver.close().catch(() => undefined);
   }
 }
 

@@ -74,6 +74,9 @@ export const SHOP_MYSQL_INDEXES: readonly string[] = [
   'CREATE INDEX order_items_product_id_idx ON order_items (product_id)',
   'CREATE FULLTEXT INDEX products_name_fts ON products (name)',
   'CREATE FULLTEXT INDEX products_description_fts ON products (description)',
+  // Marks the database as the demo shop, so `rowgate serve` offers its actions and hooks.
+  'CREATE TABLE _rowgate_demo (name VARCHAR(64) PRIMARY KEY)',
+  "INSERT INTO _rowgate_demo VALUES ('shop')",
 ];
 
 /** Rows per INSERT: ten columns of 500 rows stay far below MySQL's 65,535 placeholders and max_allowed_packet. */

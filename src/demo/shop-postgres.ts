@@ -68,6 +68,9 @@ CREATE INDEX orders_created_at_idx ON orders (created_at);
 CREATE INDEX order_items_product_id_idx ON order_items (product_id);
 CREATE INDEX products_name_search_idx ON products USING gin (to_tsvector('english', name));
 CREATE INDEX products_description_search_idx ON products USING gin (to_tsvector('english', description));
+-- Marks the database as the demo shop, so \`rowgate serve\` offers its actions and hooks.
+CREATE TABLE _rowgate_demo (name text PRIMARY KEY);
+INSERT INTO _rowgate_demo VALUES ('shop');
 `;
 
 /** Rows per INSERT: one JSON parameter each, converted by PostgreSQL (json_populate_recordset). */
