@@ -12,6 +12,7 @@ import { DatabaseOpenError, openSqliteDialect } from '../dialect/sqlite/sqlite-d
 import { createShopDemoSqlite } from '../demo/shop-sqlite.js';
 import { createWeatherDemoSqlite } from '../demo/weather-sqlite.js';
 import { createShopDemoPostgres } from '../demo/shop-postgres.js';
+import { createShopDemoMysql } from '../demo/shop-mysql.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { progressReporter } from './progress.js';
 import { findConfigFile, loadConfigFile, optionsFromConfig } from '../config-file.js';
@@ -54,8 +55,10 @@ program
     const target = parseDatabaseUrl(/\.(db|sqlite|sqlite3)$/i.test(db) || db.includes(':') ? db : `sqlite:${db}`);
     if (target.engine === 'postgres' && name === 'shop') {
       await createDemoOn(db, () => createShopDemoPostgres(db, { onProgress: progressReporter() }));
+    } else if (target.engine === 'mysql' && name === 'shop') {
+      await createDemoOn(db, () => createShopDemoMysql(db, { onProgress: progressReporter() }));
     } else if (target.engine !== 'sqlite') {
-      fail(`The ${name} demo on ${target.engine} is not available yet; give a SQLite path${name === 'shop' ? ' or a postgres:// URL' : ''}`);
+      fail(`The ${name} demo on ${target.engine} is not available yet; give a SQLite path${name === 'shop' ? ', a postgres:// or a mysql:// URL' : ''}`);
     } else if (name === 'shop') {
       createDemo(target.location);
     } else {
