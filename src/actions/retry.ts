@@ -5,8 +5,9 @@
  */
 import { isRowgateError } from '../errors/rowgate-error.js';
 
-const ATTEMPTS = 6;
+const ATTEMPTS = 10;
 const FIRST_DELAY_MS = 5;
+const MAX_DELAY_MS = 250;
 
 export async function withRetries<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -14,7 +15,7 @@ export async function withRetries<T>(work: () => Promise<T>): Promise<T> {
       return await work();
     } catch (e) {
       if (attempt >= ATTEMPTS || !isTransient(e)) throw e;
-      const delay = FIRST_DELAY_MS * 2 ** (attempt - 1);
+      const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay));
     }
   }

@@ -14,6 +14,7 @@ import type { ApiRequest } from '../request/types.js';
 import { bindQuery, convertValue } from './bind-params.js';
 import type { Column } from '../schema/model.js';
 import { databaseError } from './database-errors.js';
+import { withRetries } from '../actions/retry.js';
 
 export type ExecuteResult =
   | ({ kind: 'read' } & ReadResult)
@@ -41,13 +42,16 @@ export async function executeQuery(
     if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
     checkKeys(plan, api);
     const bind = (query: typeof compiled.main, slots?: Readonly<Record<string, unknown>>) => bindQuery(query, api, dialect, slots);
-    const result = await dialect.driver.write(compiled, bind, {
+    // A transient conflict (another process holding SQLite's lock, a deadlock, a serialization
+    // failure) is retried with backoff, unless the caller holds the transaction.
+    const write = () => dialect.driver.write(compiled, bind, {
       returnsRows: compiled.returns.body || compiled.returns.key,
       // In a caller's transaction the caller rolls back (tx=rollback) at its end.
       rollback: plan.rollback && !options.inTransaction,
       check: (r) => checkWrite(plan, r),
       inTransaction: options.inTransaction,
     });
+    const result = options.inTransaction ? await write() : await withRetries(() => write().catch((e: unknown) => Promise.reject(toCatalogError(e, dialect))));
     return { kind: 'write', ...result };
   } catch (e) {
     throw toCatalogError(e, dialect);

@@ -47,5 +47,21 @@ for (const engine of selectedEngines()) {
       }
       expect(results.filter((s) => s === 200).length).toBeGreaterThan(0);
     });
+
+    it('waits out the other process’s writes instead of failing them', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          const res = await fetch(`${servers[i % 2].url}/customers`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: `mp-${engine.name}-${i}@example.com`, name: `Multi ${i}` }),
+          });
+          return res.status;
+        }),
+      );
+      expect(results.filter((s) => s !== 201)).toEqual([]);
+      const [row] = await database.query("select count(*) as n from customers where email like 'mp-%'");
+      expect(Number(row.n)).toBe(200);
+    });
   });
 }

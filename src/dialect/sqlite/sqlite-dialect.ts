@@ -72,7 +72,9 @@ function openDatabase(options: SqliteOptions): Database.Database {
   }
   if (!options.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // Another process holding the write lock is waited for briefly here (a synchronous wait holds
+  // the event loop), then retried with asynchronous backoff (execute/, actions/retry.ts).
+  db.pragma(`busy_timeout = ${options.readonly ? 5000 : 20}`);
   // WAL with synchronous=NORMAL survives a process crash without losing committed writes.
   db.pragma('synchronous = NORMAL');
   // PostgREST's `like` is case sensitive; SQLite's is not unless told.
