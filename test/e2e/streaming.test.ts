@@ -1,13 +1,13 @@
 /**
- * Large reads stream: half a million rows as CSV, NDJSON and JSON from the real binary, with the
- * server's peak memory (VmHWM) staying near where it started rather than growing with the export.
+ * Large reads stream: half a million rows as CSV, NDJSON and JSON from the real binary on every
+ * engine, with the server's peak memory (VmHWM) staying near where it started rather than
+ * growing with the export.
  */
-import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli-process.js';
+import { selectedEngines, type EngineDatabase } from '../helpers/engines.js';
+import '../helpers/all-engines.js';
 
 const ROWS = 500_000;
 
@@ -34,25 +34,23 @@ async function drain(url: string, accept: string): Promise<{ status: number; lin
   return { status: res.status, lines, bytes, chunks, tail };
 }
 
-describe.skipIf(process.platform !== 'linux')('streaming large reads', () => {
-  let dir: string;
+for (const engine of selectedEngines()) {
+  const reason = process.platform !== 'linux' ? 'peak memory is read from /proc' : await engine.unavailable();
+  if (reason) console.warn(`streaming: skipping ${engine.name}: ${reason}`);
+
+  describe.skipIf(reason !== null)(`${engine.name}: streaming large reads`, () => {
+  let database: EngineDatabase;
   let cli: RunningCli;
   let baseline: number;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rowgate-stream-'));
-    const db = new Database(join(dir, 'big.db'));
-    db.exec(`create table readings (id integer primary key, sensor text not null, value real, note text);
-      insert into readings (sensor, value, note)
-      with recursive n(i) as (select 1 union all select i + 1 from n where i < ${ROWS})
-      select 'sensor-' || (i % 97), i * 0.5, case when i % 10 = 0 then 'a "quoted", note' else null end from n;`);
-    db.close();
-    cli = await startCli(['--db', join(dir, 'big.db'), '--max-rows', '1000000', '--log-level', 'silent']);
+    database = await engine.create('streaming');
+    cli = await startCli(['--db', database.url, '--max-rows', '1000000', '--log-level', 'silent']);
     await fetch(`${cli.url}/readings?limit=10`);
     baseline = peakRssMb(cli.child.pid!);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await cli?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it('streams CSV with the count in Content-Range', async () => {
@@ -77,7 +75,7 @@ describe.skipIf(process.platform !== 'linux')('streaming large reads', () => {
   it('keeps the server memory flat', () => {
     // Holding the rows would take hundreds of MB; streaming adds only batches in flight.
     const peak = peakRssMb(cli.child.pid!);
-    console.log(`streaming ${ROWS} rows: server peak RSS ${peak.toFixed(0)} MB (baseline ${baseline.toFixed(0)} MB)`);
+    console.log(`${engine.name}: streaming ${ROWS} rows: server peak RSS ${peak.toFixed(0)} MB (baseline ${baseline.toFixed(0)} MB)`);
     expect(peak - baseline).toBeLessThan(120);
   });
 
@@ -90,3 +88,4 @@ describe.skipIf(process.platform !== 'linux')('streaming large reads', () => {
     expect((await big).lines).toBe(ROWS + 1);
   }, 120_000);
 });
+}
