@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, ConfigError, type AnonAccess } from '../index.js';
 import { parseDatabaseUrl } from '../dialect/open-dialect.js';
-import { DatabaseOpenError, openSqliteDialect } from '../dialect/sqlite/sqlite-dialect.js';
+import { DatabaseOpenError } from '../dialect/sqlite/sqlite-dialect.js';
 import { createShopDemoSqlite } from '../demo/shop-sqlite.js';
 import { createWeatherDemoSqlite } from '../demo/weather-sqlite.js';
 import { createShopDemoPostgres } from '../demo/shop-postgres.js';
@@ -74,8 +74,7 @@ program
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (opts: { db?: string; out?: string }) => {
     const url = opts.db ?? process.env.ROWGATE_DB ?? `sqlite:${DEFAULT_DEMO_PATH}`;
-    const target = parseDatabaseUrl(url);
-    const dialect = openSqliteDialect({ path: target.location, statementTimeoutMs: 10_000, readonly: true });
+    const dialect = openDialect(url, { statementTimeoutMs: 10_000, requestTimeoutMs: 10_000, poolSize: 1 });
     const text = JSON.stringify(buildOpenApiDocument(await dialect.introspect(1), {}), null, 2) + '\n';
     await dialect.driver.close();
     if (opts.out) writeFileSync(opts.out, text);

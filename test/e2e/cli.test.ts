@@ -117,6 +117,18 @@ describe('rowgate serve', () => {
   });
 });
 
+describe('rowgate openapi', () => {
+  it('prints the OpenAPI document of a database', () => {
+    const cwd = tempDir();
+    runCli(['demo', 'shop', '--db', 'shop.db'], { cwd });
+    const r = runCli(['openapi', '--db', 'shop.db'], { cwd });
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/products', '/orders/{id}']));
+  });
+});
+
 describe('rowgate demo shop', () => {
   it('creates the demo elsewhere and never overwrites', () => {
     const cwd = tempDir();
