@@ -213,6 +213,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+// `rowgate openapi | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ConfigError || e instanceof DatabaseOpenError) fail(e.message);
   const err = e as NodeJS.ErrnoException;
