@@ -40,8 +40,8 @@ const cases: { name: string; plan: QueryPlan; expected: Record<Engine, Expected>
     },
     expected: {
       sqlite: {
-        sql: `select json_object(?, "id", ?, case when "active" is null then null when "active" then json('true') else json('false') end) from "items" where "price" >= ? order by "price" desc nulls first, "id" asc limit ?`,
-        params: [{ kind: 'const', value: 'id' }, { kind: 'const', value: 'on' }, v(0, 'number', 'price'), { kind: 'limit', ref: null, max: 1000 }],
+        sql: `select json_object(?, "id", ?, case when "active" is null then null when "active" then json('true') else json('false') end) from "items" where "price" >= ? order by "price" desc nulls first, "id" asc limit 1000`,
+        params: [{ kind: 'const', value: 'id' }, { kind: 'const', value: 'on' }, v(0, 'number', 'price')],
       },
     },
   },

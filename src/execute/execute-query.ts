@@ -65,7 +65,7 @@ export async function executeQuery(
 async function streamed(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult | null> {
   const query = plan.query;
   const stream = dialect.driver.stream?.bind(dialect.driver);
-  if (!stream || query.kind !== 'read' || plan.singular || plan.headersOnly || query.keyset) return null;
+  if (!stream || query.kind !== 'read' || !query.limit || plan.singular || plan.headersOnly || query.keyset) return null;
   const bound = (param: Param) => Number(bindQuery({ sql: '', params: [param] }, api, dialect).params[0]);
   const limit = bound(query.limit);
   if (plan.media !== 'csv' && plan.media !== 'ndjson' && limit <= STREAM_ABOVE_ROWS) return null;

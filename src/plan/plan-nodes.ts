@@ -140,7 +140,8 @@ export interface ReadPlan {
   readonly where: Predicate | null;
   readonly groupBy: readonly Expr[];
   readonly order: readonly OrderNode[];
-  readonly limit: Param;
+  /** Null for a row URL: the key finds at most one row, and a LIMIT would only cost. */
+  readonly limit: Param | null;
   readonly offset: Param | null;
   readonly count: boolean;
   /** Keyset pagination: the order's expressions, returned per row as the next cursor. */

@@ -36,7 +36,7 @@ export function buildReadPlan(api: ApiRequest, schema: Schema, table: Table, lim
     groupBy: level.groupBy,
     order: keyset?.order ?? level.order,
     keyset: keyset?.exprs ?? null,
-    limit: { kind: 'limit', ref: range?.limit ?? null, max: limits.maxRows },
+    limit: api.target.kind === 'row' ? null : { kind: 'limit', ref: range?.limit ?? null, max: limits.maxRows },
     offset: range?.offset != null ? { kind: 'value', ref: range.offset, type: 'integer', column: 'offset' } : null,
     count: api.preferences.count !== null,
   };
