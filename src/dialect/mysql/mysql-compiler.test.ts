@@ -51,15 +51,15 @@ const sqlOf = (plan: QueryPlan, compiler = mariadb) => compiler.compile(plan).ma
 describe('reads', () => {
   it('builds the row as compact JSON, with booleans as true/false', () => {
     expect(sqlOf(read({ fields: [field(items, 'id'), field(items, 'active')] }))).toBe(
-      "select json_compact(json_object(?, `id`, ?, json_extract(case when `active` is null then 'null' when `active` then 'true' else 'false' end, '$'))) from `shop`.`items` limit ?",
+      "select json_compact(json_object(?, `id`, ?, json_extract(case when `active` is null then 'null' when `active` then 'true' else 'false' end, '$'))) from `shop`.`items` limit 1000",
     );
     // MySQL 8 has no JSON_COMPACT.
-    expect(sqlOf(read({}), mysql8)).toBe('select json_object(?, `id`) from `shop`.`items` limit ?');
+    expect(sqlOf(read({}), mysql8)).toBe('select json_object(?, `id`) from `shop`.`items` limit 1000');
   });
 
   it('case-sensitive like, case-insensitive ilike, regular expressions, isdistinct', () => {
     const where = (operator: 'like' | 'ilike' | 'match' | 'imatch' | 'isdistinct') =>
-      sqlOf(read({ where: { kind: 'compare', operator, left: { kind: 'column', column: c(items, 'name') }, right: v(0, 'text', 'name'), negated: false } })).replace(/^.* where /, '').replace(/ limit \?$/, '');
+      sqlOf(read({ where: { kind: 'compare', operator, left: { kind: 'column', column: c(items, 'name') }, right: v(0, 'text', 'name'), negated: false } })).replace(/^.* where /, '').replace(/ limit 1000$/, '');
     expect(where('like')).toBe('convert(`name` using utf8mb4) collate utf8mb4_bin like ?');
     expect(where('ilike')).toBe('lower(convert(`name` using utf8mb4) collate utf8mb4_bin) like lower(?)');
     expect(where('match')).toBe('convert(`name` using utf8mb4) collate utf8mb4_bin regexp ?');
@@ -69,7 +69,7 @@ describe('reads', () => {
 
   it("orders NULLs as PostgreSQL does, adding a term only where MySQL's order differs", () => {
     const order = (direction: 'asc' | 'desc', nulls: 'first' | 'last' | null) =>
-      sqlOf(read({ order: [{ expr: { kind: 'column', column: c(items, 'price') }, direction, nulls }] })).replace(/^.* order by /, '').replace(/ limit \?$/, '');
+      sqlOf(read({ order: [{ expr: { kind: 'column', column: c(items, 'price') }, direction, nulls }] })).replace(/^.* order by /, '').replace(/ limit 1000$/, '');
     expect(order('asc', null)).toBe('`price` is null asc, `price` asc');
     expect(order('desc', null)).toBe('`price` is null desc, `price` desc');
     expect(order('asc', 'first')).toBe('`price` asc');
