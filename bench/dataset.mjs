@@ -5,7 +5,7 @@
  * actions and hooks) topped up to N products with deterministic rows, plus the index the list
  * workload needs, (category_id, price). Same rows, byte for byte, on every run.
  *
- *   node bench/dataset.mjs --out /tmp/bench.db [--rows 100000]
+ *   node bench/dataset.mjs --out bench.db [--rows 100000]
  *
  * Needs the CLI (bin/rowgate.js -> dist/); `npm run bench` builds it first.
  */
