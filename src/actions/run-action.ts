@@ -66,7 +66,7 @@ export async function runAction(api: ApiRequest, env: ActionEnv, headers: Record
             return { body: stored.body, replayed: true };
           }
         }
-        const output = await action.handler(input, context(db, env));
+        const output = await action.handler(input, actionContext(db, env.caller, env.log));
         const body = JSON.stringify(output ?? null);
         if (store && key && !rollback) await store.save(db, key, name, requestHash, body);
         return { body, replayed: false };
@@ -114,11 +114,12 @@ async function runFunction(api: ApiRequest, fn: DbFunction, env: ActionEnv): Pro
   return { status: 200, headers, body: api.method === 'HEAD' ? null : body };
 }
 
-function context(db: ActionContext['db'], env: ActionEnv): ActionContext {
+/** The context actions (and, with the table added, hooks) run with. */
+export function actionContext(db: ActionContext['db'], caller: Caller, log: ActionLogger): ActionContext {
   return {
     db,
-    caller: env.caller,
-    log: env.log,
+    caller,
+    log,
     fail(status, code, message, extra = {}) {
       // Only client errors: a 5xx would claim the server failed when the action refused.
       const safe = Number.isInteger(status) && status >= 400 && status < 500 ? status : 400;

@@ -8,7 +8,7 @@ import { errors } from '../errors/catalog.js';
 import { shapeKeyOf } from '../request/api-request.js';
 import type { ApiRequest } from '../request/types.js';
 import type { ActionContext, ActionLogger, Caller } from '../actions/define-action.js';
-import { RowgateError } from '../errors/rowgate-error.js';
+import { actionContext } from '../actions/run-action.js';
 import type { HookContext, Row, TableHooks } from './table-hooks.js';
 
 /** The hooks that apply to this request, or null when none does. */
@@ -30,16 +30,7 @@ export function hooksFor(api: ApiRequest, all: Readonly<Record<string, TableHook
 }
 
 export function hookContext(db: ActionContext['db'], table: string, caller: Caller, log: ActionLogger): HookContext {
-  return {
-    db,
-    table,
-    caller,
-    log,
-    fail(status, code, message, extra = {}) {
-      const safe = Number.isInteger(status) && status >= 400 && status < 500 ? status : 400;
-      throw new RowgateError(code, safe, message, { details: extra.details ?? null, hint: extra.hint ?? null });
-    },
-  };
+  return { ...actionContext(db, caller, log), table };
 }
 
 /** Applies before-hooks; returns the request as it must now be planned (same object if unchanged). */

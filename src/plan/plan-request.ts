@@ -39,8 +39,9 @@ export interface RequestPlan {
 }
 
 export function planRequest(api: ApiRequest, schema: Schema, options: PlanOptions): RequestPlan {
+  // /rpc/<name> never reaches the planner (server/handle-request.ts sends it to actions/); should a
+  // caller plan one anyway, it has no table to plan.
   if (api.target.kind === 'rpc') {
-    // TODO(issue 5): actions at /rpc/<name>.
     throw rowgateError('PGRST202', `Could not find the function '${api.target.name}' in the schema cache`);
   }
   if (api.target.kind === 'root') throw errors.methodNotAllowed(api.method, '/');

@@ -32,7 +32,7 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   const shape = shapeFor(api, runtime);
   const t2 = performance.now();
   // The query log: with --log-level debug every request names the one statement it ran.
-  log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
+  if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
 
   const result = await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
   const t3 = performance.now();
