@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { ActionDefinition } from './actions/define-action.js';
 import { ConfigError, type RowgateOptions } from './config.js';
 import type { TableHooks } from './hooks/table-hooks.js';
+import { AUTH, CORS, RULES, type AuthConfig, type CorsConfig, type RulesConfig } from './auth/auth-config.js';
 
 const SERVER = Type.Object(
   {
@@ -41,6 +42,10 @@ const CONFIG = Type.Object(
     server: Type.Optional(SERVER),
     actions: Type.Optional(Type.Array(Type.Unknown())),
     hooks: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    // onSignup is a function, which TypeBox cannot describe: checked by hand below.
+    auth: Type.Optional(Type.Object({ ...AUTH.properties, onSignup: Type.Optional(Type.Unknown()) }, { additionalProperties: false })),
+    rules: Type.Optional(RULES),
+    cors: Type.Optional(CORS),
   },
   { additionalProperties: false },
 );
@@ -54,6 +59,9 @@ export interface RowgateConfig {
   readonly actions?: readonly ActionDefinition<any, any>[];
   /** Table hooks by table name: `{ products: { beforeUpdate(patch) { … } } }`. */
   readonly hooks?: Readonly<Record<string, TableHooks>>;
+  readonly auth?: AuthConfig;
+  readonly rules?: RulesConfig;
+  readonly cors?: CorsConfig;
 }
 
 /** Types the config for editors; returns it unchanged. */
@@ -111,6 +119,9 @@ export function checkConfig(value: unknown, where = 'config'): RowgateConfig {
     seen.add(a.name);
     if (typeof a.handler !== 'function') throw new ConfigError(`${at}.handler: must be a function`);
     if (typeof a.input !== 'object' || a.input === null) throw new ConfigError(`${at}.input: must be a JSON Schema (Type.Object({ … }))`);
+    if (a.roles !== undefined && (!Array.isArray(a.roles) || a.roles.some((r) => typeof r !== 'string'))) {
+      throw new ConfigError(`${at}.roles: must be a list of role names`);
+    }
   });
   for (const [table, hooks] of Object.entries(config.hooks ?? {})) {
     if (typeof hooks !== 'object' || hooks === null) throw new ConfigError(`${where}: hooks.${table}: must be an object of hook functions`);
@@ -118,6 +129,9 @@ export function checkConfig(value: unknown, where = 'config'): RowgateConfig {
       if (!HOOK_NAMES.has(name)) throw new ConfigError(`${where}: hooks.${table}.${name}: unknown hook (one of ${[...HOOK_NAMES].join(', ')})`);
       if (typeof fn !== 'function') throw new ConfigError(`${where}: hooks.${table}.${name}: must be a function`);
     }
+  }
+  if (config.auth?.onSignup !== undefined && typeof config.auth.onSignup !== 'function') {
+    throw new ConfigError(`${where}: auth.onSignup: must be a function`);
   }
   return config;
 }
@@ -127,5 +141,5 @@ const HOOK_NAMES = new Set(['beforeInsert', 'afterInsert', 'beforeUpdate', 'afte
 /** Config file values, under the command line's: a flag given wins over the file. */
 export function optionsFromConfig(config: RowgateConfig, flags: Partial<RowgateOptions>): Partial<RowgateOptions> {
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
-  return { ...config.server, ...(config.db ? { db: config.db } : {}), actions: config.actions, hooks: config.hooks, ...defined };
+  return { ...config.server, ...(config.db ? { db: config.db } : {}), actions: config.actions, hooks: config.hooks, auth: config.auth, rules: config.rules, cors: config.cors, ...defined };
 }

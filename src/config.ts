@@ -4,6 +4,7 @@
  */
 import type { ActionDefinition } from './actions/define-action.js';
 import type { TableHooks } from './hooks/table-hooks.js';
+import type { AuthConfig, CorsConfig, RulesConfig } from './auth/auth-config.js';
 
 export type AnonAccess = 'write' | 'read' | 'none';
 
@@ -40,9 +41,18 @@ export interface RowgateOptions {
   readonly actions?: readonly ActionDefinition<any, any>[];
   /** Table hooks by table name. */
   readonly hooks?: Readonly<Record<string, TableHooks>>;
+  /** Accounts, tokens and API keys; with it, `rules` decide what each role may do. */
+  readonly auth?: AuthConfig;
+  /** Per table and operation, what each role may do (see docs/auth.md). */
+  readonly rules?: RulesConfig;
+  /** Cross-origin requests from browsers. */
+  readonly cors?: CorsConfig;
 }
 
-export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas'>> & {
+export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas' | 'auth' | 'rules' | 'cors'>> & {
+  readonly auth: AuthConfig | undefined;
+  readonly rules: RulesConfig | undefined;
+  readonly cors: CorsConfig | undefined;
   readonly schemas: readonly string[] | undefined;
   readonly anon: AnonAccess;
   readonly logStream: NodeJS.WritableStream | undefined;
@@ -73,11 +83,15 @@ export function isLoopback(host: string): boolean {
 
 export function resolveOptions(options: RowgateOptions): ResolvedOptions {
   const host = options.host ?? DEFAULTS.host;
-  if (!isLoopback(host) && options.anon === undefined) {
+  if (!isLoopback(host) && options.anon === undefined && options.auth === undefined) {
     throw new ConfigError(
       `Refusing to listen on ${host} with no auth configured: anyone who can reach it could read and change every row. ` +
         `Bind to 127.0.0.1, or choose what anonymous callers may do with --anon read|write|none.`,
     );
+  }
+  // rowgate's own accounts live in the `rowgate` schema on PostgreSQL: serving it would serve password hashes.
+  if (options.schemas?.some((s) => s.toLowerCase() === 'rowgate')) {
+    throw new ConfigError(`The schema 'rowgate' holds rowgate's own accounts and cannot be served`);
   }
   const positive = (name: string, value: number | undefined, fallback: number): number => {
     const v = value ?? fallback;
@@ -102,5 +116,9 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     title: options.title ?? DEFAULTS.title,
     actions: new Map((options.actions ?? []).map((a) => [a.name, a])),
     hooks: options.hooks ?? {},
+    // The secret may come from the environment, so it never has to sit in a config file.
+    auth: options.auth && !options.auth.jwtSecret && process.env.ROWGATE_JWT_SECRET ? { ...options.auth, jwtSecret: process.env.ROWGATE_JWT_SECRET } : options.auth,
+    rules: options.rules,
+    cors: options.cors,
   };
 }

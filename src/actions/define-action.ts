@@ -7,7 +7,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 
-/** Who is calling; without auth (issue 6) everyone is `anon`. */
+/** Who is calling: `anon` without credentials (and always without auth configured), else from the token or API key. */
 export interface Caller {
   readonly role: string;
   readonly userId: string | null;
@@ -43,6 +43,11 @@ export interface ActionDefinition<I extends TSchema = TSchema, O extends TSchema
   readonly output?: O;
   /** Read-only actions may also be called with GET and query parameters, and run read-only. */
   readonly readOnly?: boolean;
+  /**
+   * With auth configured, the roles that may call it (`service` always may); without `roles`,
+   * only `service`. Without auth configured everyone may.
+   */
+  readonly roles?: readonly string[];
   readonly handler: (input: Static<I>, ctx: ActionContext) => Promise<Static<O>> | Static<O>;
 }
 

@@ -18,6 +18,8 @@ import type { ActionContext, ActionDefinition, ActionLogger, Caller } from './de
 import { withRetries } from './retry.js';
 import { toCatalogError } from '../execute/execute-query.js';
 import { idempotencyStore } from './idempotency.js';
+import { SERVICE_ROLE } from '../auth/role-schema.js';
+import { permissionDenied } from '../plan/access-filter.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false });
 const validators = new WeakMap<ActionDefinition<any, any>, ValidateFunction>();
@@ -29,6 +31,8 @@ export interface ActionEnv {
   readonly dialect: Dialect;
   readonly log: ActionLogger;
   readonly caller: Caller;
+  /** Auth is configured: actions say which roles may call them. */
+  readonly rolesApply?: boolean;
 }
 
 export async function runAction(api: ApiRequest, env: ActionEnv, headers: Record<string, string | string[] | undefined>): Promise<RenderedResponse> {
@@ -40,6 +44,9 @@ export async function runAction(api: ApiRequest, env: ActionEnv, headers: Record
   if (!action) {
     const closest = closestMatch(name, [...env.actions.keys(), ...(env.functions?.keys() ?? [])]);
     throw rowgateError('PGRST202', `Could not find the action '${name}'`, { hint: closest ? `Perhaps you meant '${closest}'` : null });
+  }
+  if (env.rolesApply && env.caller.role !== SERVICE_ROLE && !(action.roles ?? []).includes(env.caller.role)) {
+    throw permissionDenied(env.caller.role, `permission denied for action ${name}`);
   }
   const isGet = api.method === 'GET' || api.method === 'HEAD';
   if (isGet && !action.readOnly) {

@@ -5,7 +5,7 @@
  * `cancel_order` puts the stock back exactly once. A hook keeps `products.updated_at` current.
  */
 import { Type } from '@sinclair/typebox';
-import { defineAction, type ActionContext } from '../actions/define-action.js';
+import { defineAction, type ActionContext, type Caller } from '../actions/define-action.js';
 import type { TableHooks } from '../hooks/table-hooks.js';
 
 const OrderLine = Type.Object(
@@ -21,7 +21,8 @@ export const placeOrder = defineAction({
   description: 'Order products for a customer: takes the stock, records the order at current prices, all or nothing.',
   input: Type.Object(
     {
-      customer_id: Type.Integer({ minimum: 1 }),
+      /** Whom the order is for; a signed-in customer may leave it out (and may give only their own). */
+      customer_id: Type.Optional(Type.Integer({ minimum: 1 })),
       items: Type.Array(OrderLine, { minItems: 1, maxItems: 100 }),
     },
     { additionalProperties: false },
@@ -32,14 +33,16 @@ export const placeOrder = defineAction({
     total: Type.Number(),
     items: Type.Array(Type.Object({ product_id: Type.Integer(), quantity: Type.Integer(), unit_price: Type.Number() })),
   }),
-  async handler({ customer_id, items }, ctx) {
+  roles: ['authenticated'],
+  async handler(input, ctx) {
     const { db } = ctx;
+    const customer_id = orderingCustomer(ctx, input.customer_id);
     const customer = await db.selectFrom('customers').select('id').where('id', '=', customer_id).executeTakeFirst();
     if (!customer) return ctx.fail(404, 'customer_not_found', `No customer has id ${customer_id}`);
 
     // One line per product, taken in product id order: two orders can then never wait on each
     // other's rows in opposite orders, so they cannot deadlock.
-    const lines = [...mergeLines(items).entries()].sort(([a], [b]) => a - b);
+    const lines = [...mergeLines(input.items).entries()].sort(([a], [b]) => a - b);
     for (const [productId, quantity] of lines) {
       // The condition is part of the update: stock is checked and taken in one statement, under
       // the row's lock, so concurrent orders can never take the same units twice.
@@ -75,8 +78,15 @@ export const cancelOrder = defineAction({
   description: 'Cancel a pending or paid order and put its stock back; a second cancel is refused.',
   input: Type.Object({ order_id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
   output: Type.Object({ order_id: Type.Integer(), status: Type.String() }),
+  roles: ['authenticated'],
   async handler({ order_id }, ctx) {
     const { db } = ctx;
+    const own = customerOf(ctx.caller);
+    if (own !== null) {
+      // A customer cancels only their own orders; someone else's looks like no order at all.
+      const order = await db.selectFrom('orders').select('customer_id').where('id', '=', order_id).executeTakeFirst();
+      if (!order || Number(order.customer_id) !== own) return ctx.fail(404, 'order_not_found', `No order has id ${order_id}`);
+    }
     // Changing the status first, conditionally, is what makes a second cancel find nothing to do.
     const changed = await db
       .updateTable('orders')
@@ -112,6 +122,26 @@ export const shopHooks: Record<string, TableHooks> = {
 };
 
 export const shopActions = [placeOrder, cancelOrder];
+
+/** The customers row a signed-in caller's account is linked to (set at sign-up), or null. */
+export function customerOf(caller: Caller): number | null {
+  if (caller.role !== 'authenticated') return null;
+  const meta = caller.claims.app_metadata as Record<string, unknown> | undefined;
+  const id = Number(meta?.customer_id);
+  return Number.isSafeInteger(id) && id > 0 ? id : -1;
+}
+
+/** A customer orders for themselves; the service role (or anyone, without auth) names the customer. */
+function orderingCustomer(ctx: ActionContext, given: number | undefined): number {
+  const own = customerOf(ctx.caller);
+  if (own === null) {
+    if (given === undefined) return ctx.fail(400, 'customer_required', 'customer_id is required', { hint: 'Sign in as a customer, or give customer_id.' });
+    return given;
+  }
+  if (own < 0) return ctx.fail(403, 'not_a_customer', 'This account is not linked to a customer');
+  if (given !== undefined && given !== own) return ctx.fail(403, 'not_your_customer', 'A customer can order only for themselves');
+  return own;
+}
 
 function mergeLines(items: readonly { product_id: number; quantity: number }[]): Map<number, number> {
   const lines = new Map<number, number>();

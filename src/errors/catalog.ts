@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   // --- 3. auth ---
   PGRST301: 401, // token invalid
   PGRST302: 401, // anonymous access disabled
+  PGRST303: 401, // token expired, not yet valid, or for another audience or issuer
   '42501': 403, // insufficient privilege
   // --- 4. database (SQLSTATE, normalised from each engine's native codes) ---
   '23505': 409, // unique violation

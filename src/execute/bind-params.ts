@@ -8,6 +8,7 @@ import type { ApiRequest } from '../request/types.js';
 import type { ColumnType } from '../schema/model.js';
 import type { CompiledParam, CompiledQuery } from '../compile/sql-compiler.js';
 import type { BoundQuery, Dialect } from '../dialect/dialect.js';
+import { ruleValueText } from '../auth/rule-predicate.js';
 
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -30,6 +31,16 @@ function bindParam(param: CompiledParam, api: ApiRequest, dialect: Dialect, slot
       return dialect.toDriverValue(convertValue(api.values[param.ref], param.type, param.column), param.type);
     case 'const':
       return param.value;
+    case 'rule': {
+      // A caller without the value, or one that does not convert, binds null: the rule matches no row.
+      const text = ruleValueText(param.value, api.caller);
+      if (text === null) return null;
+      try {
+        return dialect.toDriverValue(convertValue(text, param.type, param.column), param.type);
+      } catch {
+        return null;
+      }
+    }
     case 'cursor':
       return dialect.toDriverValue(cursorValue(api.values[param.ref], param), param.type);
     case 'search':

@@ -10,6 +10,7 @@ import { andAll, planFields, rowKeyPredicate } from './read-plan.js';
 import { planConditions } from './plan-conditions.js';
 import type { DeletePlan, InsertPlan, Predicate, Returning, UpdatePlan } from './plan-nodes.js';
 import { keyColumns } from './resolve-names.js';
+import { accessFilter, permissionDenied } from './access-filter.js';
 
 export interface MutateRules {
   /** PATCH/DELETE with no filter at all touches every row; refused unless the config allows it. */
@@ -18,7 +19,7 @@ export interface MutateRules {
 
 export function buildInsertPlan(api: ApiRequest, table: Table): InsertPlan {
   requireCapability(table, 'insertable', 'insert into');
-  const columns = bodyColumns(api, table);
+  const columns = bodyColumns(api, table, 'insert');
   const isPut = api.action === 'upsert';
   const key = isPut ? keyColumns(table) : [];
   if (isPut) {
@@ -50,14 +51,16 @@ export function buildInsertPlan(api: ApiRequest, table: Table): InsertPlan {
 export function buildUpdatePlan(api: ApiRequest, table: Table, rules: MutateRules): UpdatePlan {
   requireCapability(table, 'updatable', 'update');
   if (api.body?.isArray) throw errors.invalidBody('PATCH takes one object, not an array');
-  const columns = bodyColumns(api, table);
+  const columns = bodyColumns(api, table, 'update');
   if (columns.length === 0) throw errors.invalidBody('The PATCH body names no columns to change');
-  return { kind: 'update', table, columns, where: filteredWhere(api, table, rules, 'PATCH'), returning: returningOf(api, table, false) };
+  const where = andAll(filteredWhere(api, table, rules, 'PATCH'), accessFilter(table, 'update', null));
+  return { kind: 'update', table, columns, where, returning: returningOf(api, table, false) };
 }
 
 export function buildDeletePlan(api: ApiRequest, table: Table, rules: MutateRules): DeletePlan {
   requireCapability(table, 'deletable', 'delete from');
-  return { kind: 'delete', table, where: filteredWhere(api, table, rules, 'DELETE'), returning: returningOf(api, table, false) };
+  const where = andAll(filteredWhere(api, table, rules, 'DELETE'), accessFilter(table, 'delete', null));
+  return { kind: 'delete', table, where, returning: returningOf(api, table, false) };
 }
 
 function filteredWhere(api: ApiRequest, table: Table, rules: MutateRules, method: string): Predicate | null {
@@ -79,11 +82,24 @@ function filteredWhere(api: ApiRequest, table: Table, rules: MutateRules, method
   return where;
 }
 
-/** The body's columns, each one that exists and may be written. */
-function bodyColumns(api: ApiRequest, table: Table): Column[] {
+/**
+ * The body's columns, each one that exists and may be written. Under auth rules a column the role
+ * may write but not read still counts; one it may neither write nor read is "not found" as if absent.
+ */
+function bodyColumns(api: ApiRequest, table: Table, op: 'insert' | 'update'): Column[] {
+  const access = table.access;
+  const writable = access ? access[op]?.columns ?? null : null;
+  const all = access ? access.base : table;
   return (api.bodyColumns ?? []).map((name) => {
-    const column = table.columnsByName.get(name);
-    if (!column) throw errors.unknownBodyColumn(table.name, name, closestMatch(name, table.columnsByName.keys()));
+    const column = all.columnsByName.get(name);
+    const allowed = column && (writable === null || writable.has(name));
+    if (column && !allowed && table.columnsByName.has(name)) {
+      throw permissionDenied(access!.role, `permission denied to ${op === 'insert' ? 'insert into' : 'update'} column ${name} of table ${table.name}`);
+    }
+    if (!column || !allowed) {
+      const candidates = [...table.columnsByName.keys()].filter((c) => writable === null || writable.has(c));
+      throw errors.unknownBodyColumn(table.name, name, closestMatch(name, candidates));
+    }
     if (column.generated) {
       throw rowgateError('RG101', `Column "${name}" of "${table.name}" is generated and cannot be written`);
     }

@@ -7,6 +7,7 @@
 import type { Column, ColumnType, Table } from '../schema/model.js';
 import type { JsonPathStep, ValueRef } from '../request/types.js';
 import type { SearchMode } from '../util/search-query.js';
+import type { RuleValue } from '../auth/table-access.js';
 
 /** Where a bound parameter's value comes from when a request of this shape is executed. */
 export type Param =
@@ -20,6 +21,8 @@ export type Param =
   | { readonly kind: 'const'; readonly value: string | number }
   /** Element `index` of the keyset cursor `values[ref]`, converted to the column's type. */
   | { readonly kind: 'cursor'; readonly ref: ValueRef; readonly index: number; readonly count: number; readonly type: ColumnType; readonly column: string }
+  /** A value of an auth rule: literal text or from the caller (`{auth.uid}`), converted to `type`; null when absent or unconvertible. */
+  | { readonly kind: 'rule'; readonly value: RuleValue; readonly type: ColumnType; readonly column: string }
   /** `values[ref]` as a full-text query of `mode`, in the engine's own search syntax. */
   | { readonly kind: 'search'; readonly ref: ValueRef; readonly mode: SearchMode; readonly column: string };
 

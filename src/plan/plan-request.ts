@@ -11,6 +11,9 @@ import { buildDeletePlan, buildInsertPlan, buildUpdatePlan, type MutateRules } f
 import type { QueryPlan } from './plan-nodes.js';
 import { buildReadPlan, type PlanLimits } from './read-plan.js';
 import { keyColumns, resolveTable } from './resolve-names.js';
+import { permissionDenied, requireOperation } from './access-filter.js';
+import type { RowCheck } from '../auth/row-check.js';
+import type { Operation } from '../auth/auth-config.js';
 
 export interface PlanOptions extends PlanLimits, MutateRules {}
 
@@ -36,6 +39,8 @@ export interface RequestPlan {
   readonly keyChecks: readonly { readonly column: string; readonly ref: ValueRef }[];
   /** The `Preference-Applied` header value, or null. */
   readonly preferenceApplied: string | null;
+  /** Auth rules' checks every new row must pass before anything is written. */
+  readonly checks: readonly RowCheck[];
 }
 
 export function planRequest(api: ApiRequest, schema: Schema, options: PlanOptions): RequestPlan {
@@ -46,6 +51,7 @@ export function planRequest(api: ApiRequest, schema: Schema, options: PlanOption
   }
   if (api.target.kind === 'root') throw errors.methodNotAllowed(api.method, '/');
   const table = resolveTable(schema, api.target.name);
+  const checks = table.access ? authorise(api, table) : [];
   const query = planQuery(api, schema, table, options);
   const writes = query.kind === 'insert' || query.kind === 'update';
   const isRow = api.target.kind === 'row';
@@ -74,7 +80,37 @@ export function planRequest(api: ApiRequest, schema: Schema, options: PlanOption
             .filter((k) => api.bodyColumns?.includes(k.column))
         : [],
     preferenceApplied: preferenceApplied(api, query),
+    checks,
   };
+}
+
+/**
+ * Under auth rules: may the role do this at all, and which checks must the new rows pass. An
+ * upsert that may update needs the update right too; when the role's updates are narrowed to some
+ * rows or columns, an upsert cannot honour that on every engine, so it is refused.
+ */
+function authorise(api: ApiRequest, table: Table): RowCheck[] {
+  const access = table.access!;
+  const merges = api.action === 'upsert' || (api.action === 'insert' && api.preferences.resolution === 'merge-duplicates');
+  const op: Operation = api.action === 'read' ? 'select' : api.action === 'upsert' ? 'insert' : (api.action as Operation);
+  if (!['select', 'insert', 'update', 'delete'].includes(op)) return [];
+  requireOperation(table, op);
+  if (merges) {
+    requireOperation(table, 'update');
+    if (access.update!.filter || access.update!.columns) {
+      throw permissionDenied(access.role, `permission denied to upsert into table ${table.name}: this role may update only some of its rows or columns`, );
+    }
+  }
+  if (api.preferences.return === 'representation' && op !== 'select') requireOperation(table, 'select');
+  const checks: RowCheck[] = [];
+  const add = (o: 'insert' | 'update', partial: boolean) => {
+    const filter = access[o]?.check;
+    if (filter) checks.push({ filter, table: access.base, partial });
+  };
+  if (op === 'insert') add('insert', false);
+  if (op === 'update') add('update', true);
+  if (merges) add('update', false);
+  return checks;
 }
 
 function planQuery(api: ApiRequest, schema: Schema, table: Table, options: PlanOptions): QueryPlan {

@@ -11,7 +11,8 @@ import type { ApiRequest, Filter, SelectItem, SelectEmbed } from '../request/typ
 import { resolveRelationship } from './embed-relation.js';
 import { planConditions, resolveExpr, type EmbedTest } from './plan-conditions.js';
 import type { ArrayField, Expr, Field, Join, OrderNode, Param, Predicate, SubRead } from './plan-nodes.js';
-import { resolveCast } from './read-plan.js';
+import { andAll, resolveCast } from './read-plan.js';
+import { accessFilter } from './access-filter.js';
 import { resolveColumn } from './resolve-names.js';
 
 export interface LevelContext {
@@ -121,7 +122,7 @@ function planToOne(
 ): Embedded {
   const alias = `t${ctx.nextAlias++}`;
   const child = planLevel(ctx, r.target, alias, item.select, childPath);
-  const on = correlate(r.pairs, r.source, parentAlias, r.target, alias);
+  const on = andAll(correlate(r.pairs, r.source, parentAlias, r.target, alias), accessFilter(r.target, 'select', alias))!;
   const nullWhen: Expr = { kind: 'column', column: resolveColumn(r.target, r.pairs[0][1]), source: alias };
   joins.push({ table: r.target, alias, on: child.where ? { kind: 'and', negated: false, items: [on, child.where] } : on, inner: item.joinType === 'inner' }, ...child.joins);
   if (item.spread) fields.push(...child.fields);
@@ -142,7 +143,7 @@ function planToMany(ctx: LevelContext, r: Relationship, parentAlias: string | nu
   if (r.kind === 'junction') {
     const junctionAlias = `t${ctx.nextAlias++}`;
     through = { table: r.junction, alias: junctionAlias, on: correlate(r.targetPairs, r.junction, junctionAlias, r.target, alias) };
-    correlation = correlate(r.sourcePairs, r.source, parentAlias, r.junction, junctionAlias);
+    correlation = andAll(correlate(r.sourcePairs, r.source, parentAlias, r.junction, junctionAlias), accessFilter(r.junction, 'select', junctionAlias))!;
   } else {
     correlation = correlate(r.pairs, r.source, parentAlias, r.target, alias);
   }
@@ -154,7 +155,7 @@ function planToMany(ctx: LevelContext, r: Relationship, parentAlias: string | nu
     through,
     fields: child.fields,
     joins: child.joins,
-    where: child.where ? { kind: 'and', negated: false, items: [correlation, child.where] } : correlation,
+    where: andAll(andAll(correlation, child.where), accessFilter(r.target, 'select', alias))!,
     groupBy: child.groupBy,
     order: child.order,
     limit: range?.limit != null ? ({ kind: 'value', ref: range.limit, type: 'integer', column: 'limit' } satisfies Param) : null,

@@ -10,6 +10,7 @@ import type { CastType, Field, OutputField, Param, Predicate, ReadPlan } from '.
 import { planLevel, type LevelContext } from './read-level.js';
 import { keyColumns } from './resolve-names.js';
 import { planKeyset } from './keyset.js';
+import { accessFilter } from './access-filter.js';
 
 export interface PlanLimits {
   /** At most this many rows per response (`limit` above it is clamped). */
@@ -32,7 +33,7 @@ export function buildReadPlan(api: ApiRequest, schema: Schema, table: Table, lim
     alias,
     fields: level.fields,
     joins: level.joins,
-    where: andAll(andAll(level.where, rowKeyPredicate(api, table, alias)), keyset?.after ?? null),
+    where: andAll(andAll(andAll(level.where, rowKeyPredicate(api, table, alias)), keyset?.after ?? null), accessFilter(table, 'select', alias)),
     groupBy: level.groupBy,
     order: keyset?.order ?? level.order,
     keyset: keyset?.exprs ?? null,

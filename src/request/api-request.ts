@@ -12,6 +12,7 @@ import { decodePathSegment } from './query-string.js';
 import { parseRangeHeader, resolveRanges } from './range-header.js';
 import { parseRequestBody } from './request-body.js';
 import type { ApiRequest, RequestAction, Target, ValueRef } from './types.js';
+import type { Caller } from '../actions/define-action.js';
 
 export interface HttpInput {
   /** As received, e.g. 'GET'; methods are case-sensitive (RFC 9110), so 'get' is refused. */
@@ -24,6 +25,8 @@ export interface HttpInput {
   headers: Record<string, string | string[] | undefined>;
   /** Raw body text, null if none. */
   body: string | null;
+  /** Who is asking, when auth decided it; carried into the ApiRequest for binding rule values. */
+  caller?: Caller;
 }
 
 /**
@@ -71,6 +74,7 @@ export function parseApiRequest(input: HttpInput): ApiRequest {
     // PostgREST: Accept-Profile chooses the schema of GET/HEAD, Content-Profile that of writes.
     profile: firstHeader(isRead || method === 'OPTIONS' ? input.headers['accept-profile'] : input.headers['content-profile'])?.trim() || null,
     values,
+    ...(input.caller ? { caller: input.caller } : {}),
   };
   return { ...request, shapeKey: shapeKeyOf(request) };
 }

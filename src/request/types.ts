@@ -213,6 +213,8 @@ export interface ApiRequest {
   readonly profile?: string | null;
   /** The literal values the tree refers to, as the client wrote them (still text). */
   readonly values: readonly string[];
+  /** Who is asking (auth); rule values are bound from it. Absent: anonymous. */
+  readonly caller?: import('../actions/define-action.js').Caller;
   /** Equal for requests of the same shape: same tree, different values. */
   readonly shapeKey: string;
 }

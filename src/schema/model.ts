@@ -86,6 +86,8 @@ export interface Table {
   readonly rowEstimate?: number | null;
   /** A full-text index over some of this table's columns, where the engine needs one (SQLite FTS5). */
   readonly textSearch?: TextSearchIndex | null;
+  /** In a role's view of the schema (auth rules): what that role may do here. Absent: everything. */
+  readonly access?: import('../auth/table-access.js').TableAccess;
 }
 
 /** `products_fts` indexing `products(name, description)`, joined on `products.id` = the index's rowid. */

@@ -11,6 +11,11 @@ import type { HttpInput } from '../request/api-request.js';
 import { handleRequest } from './handle-request.js';
 import { toRowgateError } from './error-reply.js';
 import type { Runtime } from './runtime.js';
+import fastifyCors from '@fastify/cors';
+import type { ActionDefinition, Caller } from '../actions/define-action.js';
+import type { CorsConfig } from '../auth/auth-config.js';
+import { SERVICE_ROLE } from '../auth/role-schema.js';
+import { bindAuthRoutes } from '../auth/accounts/index.js';
 
 /** Where the data API is mounted: at the root (PostgREST) and under /rest/v1 (where supabase-js looks). */
 const MOUNTS = ['', '/rest/v1'] as const;
@@ -40,6 +45,8 @@ export function bindRowgate(app: FastifyInstance, runtime: Runtime): void {
   bindBodyAsText(app);
   bindRequestLog(app);
   bindErrors(app);
+  bindCors(app, runtime.options.cors);
+  if (runtime.accounts) bindAuthRoutes(app, runtime.accounts);
   bindOperations(app, runtime);
   bindOpenApi(app, runtime);
   bindDocs(app, { specUrl: '/_/openapi.json' });
@@ -96,11 +103,15 @@ function bindOperations(app: FastifyInstance, runtime: Runtime): void {
 }
 
 function bindOpenApi(app: FastifyInstance, runtime: Runtime): void {
-  const send = (req: FastifyRequest, reply: FastifyReply) => {
+  const send = async (req: FastifyRequest, reply: FastifyReply) => {
     const header = req.headers['accept-profile'];
     const profile = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;
-    const document = runtime.openapiText(profile, (schema) =>
-      buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows, actions: [...runtime.options.actions.values()] }),
+    // Each role's document describes what that role may use, nothing more.
+    const caller = runtime.authenticator ? await runtime.authenticator.authenticate(req.headers) : undefined;
+    const document = runtime.openapiText(
+      profile,
+      (schema) => buildOpenApiDocument(schema, { title: runtime.options.title, maxRows: runtime.options.maxRows, actions: visibleActions(runtime, caller) }),
+      caller,
     );
     return reply.type('application/openapi+json; charset=utf-8').send(document);
   };
@@ -113,7 +124,8 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
     // Inside a plugin registered with a prefix, raw URLs still carry that prefix.
     const strip = app.prefix.length + mount.length;
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-      checkAnonAccess(runtime, req.method);
+      const caller = runtime.authenticator ? await runtime.authenticator.authenticate(req.headers) : undefined;
+      if (!caller) checkAnonAccess(runtime, req.method);
       const url = req.raw.url ?? '/';
       const q = url.indexOf('?');
       const input: HttpInput = {
@@ -122,6 +134,7 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
         query: q < 0 ? '' : url.slice(q + 1),
         headers: req.headers,
         body: typeof req.body === 'string' ? req.body : null,
+        ...(caller ? { caller } : {}),
       };
       if (req.method === 'OPTIONS') return reply.code(200).header('allow', DATA_METHODS.join(', ')).send();
       const response = await withTimeout(handleRequest(input, runtime, req.log), runtime.options.requestTimeoutMs);
@@ -132,7 +145,7 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
   }
 }
 
-/** Without auth (issue 6) the `anon` option is the whole policy: read-only or no access at all. */
+/** Without auth configured the `anon` option is the whole policy: read-only or no access at all. */
 function checkAnonAccess(runtime: Runtime, method: string): void {
   const anon = runtime.options.anon;
   if (anon === 'write') return;
@@ -140,6 +153,29 @@ function checkAnonAccess(runtime: Runtime, method: string): void {
   if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
     throw rowgateError('42501', 'permission denied: anonymous callers may only read', { headers: { 'www-authenticate': 'Bearer' } });
   }
+}
+
+/** With auth, the document lists the actions the caller may call; without, all of them. */
+function visibleActions(runtime: Runtime, caller: Caller | undefined): ActionDefinition<any, any>[] {
+  const all = [...runtime.options.actions.values()];
+  if (!caller || !runtime.options.auth || caller.role === SERVICE_ROLE) return all;
+  return all.filter((a) => (a.roles ?? []).includes(caller.role));
+}
+
+/** Browsers' cross-origin requests, for the origins the config names (none by default). */
+function bindCors(app: FastifyInstance, cors: CorsConfig | undefined): void {
+  if (!cors) return;
+  void app.register(fastifyCors, {
+    origin: cors.origins === '*' ? '*' : [...cors.origins],
+    credentials: cors.credentials ?? false,
+    maxAge: cors.maxAge ?? 600,
+    methods: [...DATA_METHODS],
+    // supabase-js and postgrest-js send these; Prefer, Range and the profiles are PostgREST's.
+    allowedHeaders: ['authorization', 'apikey', 'content-type', 'prefer', 'range', 'accept-profile', 'content-profile', 'x-client-info', 'idempotency-key', 'x-request-id', 'x-supabase-api-version'],
+    exposedHeaders: ['content-range', 'location', 'preference-applied', 'content-profile', 'next-cursor', 'retry-after', 'x-request-id'],
+    // rowgate's routes answer OPTIONS themselves; the plugin's preflight handler runs first.
+    hideOptionsRoute: true,
+  });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -16,6 +16,9 @@ import { withRetries } from '../actions/retry.js';
 import { toCatalogError } from '../execute/execute-query.js';
 import { runAction } from '../actions/run-action.js';
 import type { ActionLogger } from '../actions/define-action.js';
+import type { RequestPlan } from '../plan/plan-request.js';
+import { rowsPass } from '../auth/row-check.js';
+import { permissionDenied } from '../plan/access-filter.js';
 
 export async function handleRequest(input: HttpInput, runtime: Runtime, log?: ActionLogger): Promise<RenderedResponse> {
   const t0 = performance.now();
@@ -23,13 +26,15 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   const t1 = performance.now();
   // Actions have a pipeline of their own: check the input, run the handler in a transaction.
   if (api.target.kind === 'rpc') {
-    const functions = runtime.schemaFor(api.profile).functions;
-    return runAction(api, { ...runtime.actionEnv, functions, ...(log ? { log } : {}) }, input.headers);
+    const functions = runtime.schemaFor(api.profile, api.caller).functions;
+    const caller = api.caller ?? runtime.actionEnv.caller;
+    return runAction(api, { ...runtime.actionEnv, functions, caller, ...(log ? { log } : {}) }, input.headers);
   }
   const hooks = hooksFor(api, runtime.options.hooks);
   if (hooks) return handleHookedWrite(api, hooks, runtime, log ?? runtime.actionEnv.log);
 
   const shape = shapeFor(api, runtime);
+  if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
   const t2 = performance.now();
   // The query log: with --log-level debug every request names the one statement it ran.
   if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
@@ -55,9 +60,10 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
   return withRetries(() =>
     dialect.transaction!(
       async (db) => {
-        const ctx = hookContext(db, table, runtime.actionEnv.caller, log);
+        const ctx = hookContext(db, table, api.caller ?? runtime.actionEnv.caller, log);
         const shaped = await applyBeforeHooks(api, hooks, ctx, hasAfterHook(api, hooks));
         const shape = shapeFor(shaped, runtime);
+        if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
         const result = await executeQuery(shape.plan, shape.compiled, shaped, dialect, { inTransaction: true });
         if (result.kind === 'write' && hasAfterHook(api, hooks)) {
           await applyAfterHooks(api, hooks, ctx, result.rows.map((r) => JSON.parse(r[0]) as Row));
@@ -73,9 +79,20 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
   );
 }
 
+/** Auth rules' checks on the rows about to be written: a refused write touches nothing. */
+function enforceChecks(plan: RequestPlan, api: ApiRequest): void {
+  const rows = api.body?.rows ?? [];
+  for (const check of plan.checks) {
+    if (!rowsPass(check, rows, api.caller)) {
+      throw permissionDenied(plan.table.access?.role ?? 'anon', `new row violates row-level security policy for table "${plan.table.name}"`);
+    }
+  }
+}
+
 function shapeFor(api: ApiRequest, runtime: Runtime): CachedShape {
-  const schema = runtime.schemaFor(api.profile);
-  const key = `${schema.version}\u0000${api.shapeKey}`;
+  const schema = runtime.schemaFor(api.profile, api.caller);
+  // Each role plans against its own view of the schema, so its shapes are its own.
+  const key = api.caller ? `${schema.version}\u0000${api.caller.role}\u0000${api.shapeKey}` : `${schema.version}\u0000${api.shapeKey}`;
   let shape = runtime.cachedShape(key);
   if (!shape) {
     const plan = planRequest(api, schema, runtime.options);

@@ -10,7 +10,10 @@ import type { Schema } from '../schema/model.js';
 import type { ResolvedOptions } from '../config.js';
 import { rowgateError } from '../errors/catalog.js';
 import type { ActionEnv } from '../actions/run-action.js';
-import type { ActionLogger } from '../actions/define-action.js';
+import type { ActionLogger, Caller } from '../actions/define-action.js';
+import { RoleViews } from '../auth/role-schema.js';
+import { createAuthenticator, type Authenticator } from '../auth/tokens/authenticator.js';
+import { createAccounts, type Accounts } from '../auth/accounts/index.js';
 
 export interface CachedShape {
   readonly plan: RequestPlan;
@@ -47,11 +50,30 @@ export class Runtime {
   ) {
     this.profiles = profiles;
     this.defaultProfile = profiles.keys().next().value ?? '';
-    this.actionEnv = { actions: options.actions, dialect, log, caller: { role: 'anon', userId: null, claims: {} } };
+    this.actionEnv = { actions: options.actions, dialect, log, caller: { role: 'anon', userId: null, claims: {} }, rolesApply: options.auth !== undefined };
+    this.roleViews = options.auth && (options.auth.mode ?? 'rules') === 'rules' ? new RoleViews(options.rules ?? {}) : null;
+    const secret = options.auth?.jwtSecret ?? null;
+    this.authenticator = options.auth ? createAuthenticator(options.auth, secret) : null;
+    this.accounts = options.auth && secret ? createAccounts(dialect, { secret, config: options.auth }) : null;
   }
 
+  /** Each role's view of the schema, when auth rules decide access (auth configured, mode `rules`). */
+  readonly roleViews: RoleViews | null;
+  /** Decides each request's caller; null without auth configured (everyone is anonymous). */
+  readonly authenticator: Authenticator | null;
+  /** Sign-up, sign-in and sessions at /auth/v1; null without a jwtSecret. */
+  readonly accounts: Accounts | null;
+
   static async start(dialect: Dialect, options: ResolvedOptions, log: ActionLogger = silentLog): Promise<Runtime> {
-    return new Runtime(dialect, options, await introspectAll(dialect, 1), log);
+    const runtime = new Runtime(dialect, options, await introspectAll(dialect, 1), log);
+    runtime.checkRules();
+    return runtime;
+  }
+
+  /** Rules naming tables or columns the schema lacks stop the start (and a reload) with a ConfigError. */
+  private checkRules(): void {
+    if (!this.roleViews) return;
+    for (const schema of this.profiles.values()) this.roleViews.checkAgainst(schema);
   }
 
   /** The default profile's schema. */
@@ -64,11 +86,14 @@ export class Runtime {
     return this.defaultProfile === '' ? [] : [...this.profiles.keys()];
   }
 
-  /** The schema a request is for: its Accept-Profile/Content-Profile, else the default (PGRST106 for others). */
-  schemaFor(profile: string | null | undefined): Schema {
-    if (!profile) return this.schema;
-    const schema = this.profiles.get(profile);
-    if (schema) return schema;
+  /**
+   * The schema a request is for: its Accept-Profile/Content-Profile, else the default (PGRST106 for
+   * others), as the caller's role sees it when auth rules are on.
+   */
+  schemaFor(profile: string | null | undefined, caller?: Caller): Schema {
+    // supabase-js always names `public`; on engines without schemas that is the one there is.
+    const schema = profile && !(profile === 'public' && this.defaultProfile === '') ? this.profiles.get(profile) : this.schema;
+    if (schema) return caller && this.roleViews ? this.roleViews.viewFor(schema, caller.role) : schema;
     throw rowgateError('PGRST106', `The schema must be one of the following: ${this.profileNames.join(', ') || '(none: this engine has no schemas)'}`, {
       details: `'${profile}' is not served`,
     });
@@ -78,6 +103,7 @@ export class Runtime {
   async reload(): Promise<Schema> {
     this.profiles = await introspectAll(this.dialect, this.schema.version + 1);
     this.shapes = new Map();
+    this.checkRules();
     return this.schema;
   }
 
@@ -91,10 +117,10 @@ export class Runtime {
     this.shapes.set(key, shape);
   }
 
-  /** The OpenAPI document of a profile as text, built once per schema version and profile. */
-  openapiText(profile: string | null, build: (schema: Schema) => unknown): string {
-    const schema = this.schemaFor(profile);
-    const key = `${profile ?? ''}\u0000${schema.version}`;
+  /** The OpenAPI document of a profile as text, built once per schema version, profile and role. */
+  openapiText(profile: string | null, build: (schema: Schema) => unknown, caller?: Caller): string {
+    const schema = this.schemaFor(profile, caller);
+    const key = `${profile ?? ''}\u0000${schema.version}\u0000${caller && this.roleViews ? caller.role : ''}`;
     let text = this.openapiCache.get(key);
     if (text === undefined) {
       if (this.openapiCache.size > 64) this.openapiCache.clear();
