@@ -31,6 +31,7 @@ const SERVER = Type.Object(
       Type.Union([Type.Literal('silent'), Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')]),
     ),
     title: Type.Optional(Type.String()),
+    serverTiming: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -37,6 +37,8 @@ export interface RowgateOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Title of the OpenAPI document. */
   readonly title?: string;
+  /** Time each pipeline stage in a `Server-Timing` header. Default: only at log level debug. */
+  readonly serverTiming?: boolean;
   /** Your actions, served at /rpc/<name>. */
   readonly actions?: readonly ActionDefinition<any, any>[];
   /** Table hooks by table name. */
@@ -114,6 +116,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     logLevel: options.logLevel ?? DEFAULTS.logLevel,
     logStream: options.logStream,
     title: options.title ?? DEFAULTS.title,
+    serverTiming: options.serverTiming ?? (options.logLevel ?? DEFAULTS.logLevel) === 'debug',
     actions: new Map((options.actions ?? []).map((a) => [a.name, a])),
     hooks: options.hooks ?? {},
     // The secret may come from the environment, so it never has to sit in a config file.

@@ -85,24 +85,35 @@ export function parseApiRequest(input: HttpInput): ApiRequest {
  * themselves part of the shape. Row contents are left out; whether the body was an array is not.
  */
 export function shapeKeyOf(r: Omit<ApiRequest, 'shapeKey' | 'values'>): string {
-  return JSON.stringify([
+  // Built by hand rather than as one JSON.stringify of everything: the common parts (no select, no
+  // preferences, one key part) cost a string join, and only the parts present are serialised.
+  // Every part is either JSON or a fixed word, and JSON never holds the separator unescaped.
+  const t = r.target;
+  const target = t.kind === 'root' ? 'root' : t.kind === 'row' ? `row${JSON.stringify(t.name)}${t.id.join(',')}` : `${t.kind}${JSON.stringify(t.name)}`;
+  const p = r.preferences;
+  const preferences =
+    p.return === null && p.count === null && p.resolution === null && p.missing === null && p.tx === null && p.handling === null && p.maxAffected === null && p.timezone === null && p.invalid.length === 0
+      ? ''
+      : JSON.stringify(p);
+  const json = (v: unknown) => (v === null || v === undefined || (Array.isArray(v) && v.length === 0) ? '' : JSON.stringify(v));
+  return [
     r.method,
     r.action,
-    r.target,
-    r.select,
-    r.where,
-    r.order,
-    r.ranges,
-    r.columns,
-    r.onConflict,
-    r.preferences,
+    target,
+    r.select === null ? 'null' : JSON.stringify(r.select),
+    json(r.where),
+    json(r.order),
+    json(r.ranges),
+    json(r.columns),
+    json(r.onConflict),
+    preferences,
     r.accept,
-    r.bodyColumns,
-    r.body === null ? null : r.body.isArray,
-    r.rpcArgs ?? [],
-    r.after ?? null,
-    r.profile ?? null,
-  ]);
+    json(r.bodyColumns),
+    r.body === null ? 'null' : String(r.body.isArray),
+    json(r.rpcArgs),
+    r.after === undefined || r.after === null ? '' : String(r.after),
+    r.profile ? JSON.stringify(r.profile) : '',
+  ].join('\u0001');
 }
 
 /**

@@ -31,7 +31,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     requestTimeout: options.requestTimeoutMs,
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : nextRequestId()),
     // Requests that reach an open connection while closing are still served, not refused with a non-JSON 503.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
@@ -120,6 +120,8 @@ function bindOpenApi(app: FastifyInstance, runtime: Runtime): void {
 }
 
 function bindData(app: FastifyInstance, runtime: Runtime): void {
+  const deadlines = new Deadlines(runtime.options.requestTimeoutMs);
+  app.addHook('onClose', async () => deadlines.stop());
   for (const mount of MOUNTS) {
     // Inside a plugin registered with a prefix, raw URLs still carry that prefix.
     const strip = app.prefix.length + mount.length;
@@ -137,8 +139,21 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
         ...(caller ? { caller } : {}),
       };
       if (req.method === 'OPTIONS') return reply.code(200).header('allow', DATA_METHODS.join(', ')).send();
-      const response = await withTimeout(handleRequest(input, runtime, req.log), runtime.options.requestTimeoutMs);
-      return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
+      const deadline = deadlines.track(reply);
+      try {
+        const response = await handleRequest(input, runtime, req.log);
+        if (reply.sent) return reply;
+        return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
+      } catch (e) {
+        // Timed out already (the 504 is out); what failed after that is only worth a log line.
+        if (reply.sent) {
+          req.log.warn({ err: e }, 'request failed after its timeout');
+          return reply;
+        }
+        throw e;
+      } finally {
+        deadlines.done(deadline);
+      }
     };
     app.route({ method: [...DATA_METHODS], url: `${mount}/:table`, handler });
     app.route({ method: [...DATA_METHODS], url: `${mount}/:table/:id`, handler });
@@ -178,12 +193,53 @@ function bindCors(app: FastifyInstance, cors: CorsConfig | undefined): void {
   });
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(rowgateError('RG504', `The request took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+/**
+ * Request deadlines without a timer per request: one sweep, a tenth of the timeout apart, answers
+ * 504 for every request past its deadline. Requests share one timeout, so insertion order is
+ * deadline order and the sweep stops at the first entry still in time.
+ */
+class Deadlines {
+  private readonly open = new Set<{ readonly at: number; readonly reply: FastifyReply }>();
+  private sweep: NodeJS.Timeout | null = null;
+
+  constructor(private readonly ms: number) {}
+
+  track(reply: FastifyReply): { readonly at: number; readonly reply: FastifyReply } {
+    const entry = { at: performance.now() + this.ms, reply };
+    this.open.add(entry);
+    if (!this.sweep) {
+      this.sweep = setInterval(() => this.expire(), Math.max(10, Math.min(1000, this.ms / 10)));
+      this.sweep.unref();
+    }
+    return entry;
+  }
+
+  done(entry: { readonly at: number; readonly reply: FastifyReply }): void {
+    this.open.delete(entry);
+  }
+
+  stop(): void {
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = null;
+  }
+
+  private expire(): void {
+    const now = performance.now();
+    for (const entry of this.open) {
+      if (entry.at > now) return;
+      this.open.delete(entry);
+      if (!entry.reply.sent) void entry.reply.send(rowgateError('RG504', `The request took longer than ${this.ms} ms`));
+    }
+    if (this.open.size === 0) this.stop();
+  }
+}
+
+/** Request ids for the log: a random prefix per process and a counter, unique without a UUID each. */
+const ID_PREFIX = randomUUID().slice(0, 8);
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${ID_PREFIX}-${requestCounter.toString(36)}`;
 }
 
 function isLoopbackAddress(ip: string): boolean {

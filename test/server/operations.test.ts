@@ -62,10 +62,26 @@ describe('health, readiness and self-description', () => {
     expect(page.text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
   });
 
-  it('times each stage in Server-Timing', async () => {
-    const s = await start();
+  it('times each stage in Server-Timing when asked to, and not by default', async () => {
+    const s = await start({ serverTiming: true });
     const res = await s.request({ url: '/authors?id=eq.1' });
     expect(res.headers['server-timing']).toMatch(/^parse;dur=[\d.]+, plan;dur=[\d.]+, execute;dur=[\d.]+, respond;dur=[\d.]+$/);
+    const plain = await start();
+    expect((await plain.request({ url: '/authors?id=eq.1' })).headers['server-timing']).toBeUndefined();
+  });
+
+  it('answers 504 in the documented shape when a request outlives the request timeout', async () => {
+    const s = await start({
+      requestTimeoutMs: 150,
+      hooks: { authors: { beforeInsert: async (row: Record<string, unknown>) => new Promise((r) => setTimeout(() => r(row), 600)) } },
+    });
+    const started = Date.now();
+    const res = await s.request({ method: 'POST', url: '/authors', body: { id: 901, name: 'Slow' } });
+    expect(res.status).toBe(504);
+    expect(res.json()).toEqual({ code: 'RG504', message: 'The request took longer than 150 ms', details: null, hint: null });
+    expect(Date.now() - started).toBeLessThan(500);
+    // The server goes on answering.
+    expect((await s.request({ url: '/authors?id=eq.1' })).status).toBe(200);
   });
 
   it('answers OPTIONS with the allowed methods', async () => {
