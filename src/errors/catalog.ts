@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   RG413: 413, // request body larger than the limit
   RG429: 429, // rate limited
   RG504: 504, // request timeout
+  RG501: 501, // a transfer coding the server does not implement (Transfer-Encoding other than chunked)
   RG500: 500, // an unexpected internal error (a bug: logged with its cause, never detailed to the client)
 } as const;
 

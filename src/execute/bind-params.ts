@@ -11,6 +11,8 @@ import type { BoundQuery, Dialect } from '../dialect/dialect.js';
 import { ruleValueText } from '../auth/rule-predicate.js';
 
 const INTEGER = /^[+-]?\d+$/;
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE = new Set(['true', 't', 'yes', 'y', 'on', '1']);
 const FALSE = new Set(['false', 'f', 'no', 'n', 'off', '0']);
@@ -86,7 +88,11 @@ export function convertValue(text: string, type: ColumnType, column: string): un
     case 'bigint': {
       if (!INTEGER.test(text)) throw errors.invalidValue(column, type, text);
       const n = Number(text);
-      return Number.isSafeInteger(n) ? n : BigInt(text);
+      if (Number.isSafeInteger(n)) return n;
+      const big = BigInt(text);
+      // Beyond 64 bits no engine's integer holds it; say so rather than let a driver throw.
+      if (big > INT64_MAX || big < INT64_MIN) throw rowgateError('22003', `value "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is out of range for type bigint`, { details: `Column '${column}'.` });
+      return big;
     }
     case 'number':
     case 'numeric': {

@@ -65,11 +65,14 @@ export function hasAfterHook(api: ApiRequest, hooks: TableHooks): boolean {
 function withRows(api: ApiRequest, rows: Row[]): ApiRequest {
   const body = api.body!;
   const first = rows[0] ?? {};
-  const keys = Object.keys(first);
-  for (const row of rows) {
-    const own = Object.keys(row);
-    if (own.length !== keys.length || own.some((k) => !(k in first))) {
-      throw errors.internal(new Error('a beforeInsert hook returned rows with different keys'));
+  const keys = api.columns ? [...new Set(rows.flatMap((r) => Object.keys(r)))] : Object.keys(first);
+  // Without columns= every row must give the same keys; with it, columns= picks them from each row.
+  if (!api.columns) {
+    for (const row of rows) {
+      const own = Object.keys(row);
+      if (own.length !== keys.length || own.some((k) => !(k in first))) {
+        throw errors.internal(new Error('a beforeInsert hook returned rows with different keys'));
+      }
     }
   }
   // With columns= the client chose the columns; a hook may add to them.

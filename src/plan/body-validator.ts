@@ -30,10 +30,11 @@ export function columnValueSchema(column: Column): Record<string, unknown> {
 function typeSchema(type: ColumnType): Record<string, unknown> {
   switch (type) {
     case 'integer':
-      return { type: 'integer' };
+      // JSON allows 1e20; no engine's integer holds it (SQLite would store a REAL instead).
+      return { type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 };
     case 'bigint':
       // Large integers travel as strings in JSON (PostgREST renders int8 as a number, clients may send text).
-      return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^[+-]?\\d+$' }] };
+      return { anyOf: [{ type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 }, { type: 'string', pattern: '^[+-]?\\d{1,19}$' }] };
     case 'number':
       return { type: 'number' };
     case 'numeric':

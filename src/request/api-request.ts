@@ -14,6 +14,9 @@ import { parseRequestBody } from './request-body.js';
 import type { ApiRequest, RequestAction, Target, ValueRef } from './types.js';
 import type { Caller } from '../actions/define-action.js';
 
+/** Values (filter operands, in.() terms, keys) one request may carry. */
+export const MAX_VALUES = 20_000;
+
 export interface HttpInput {
   /** As received, e.g. 'GET'; methods are case-sensitive (RFC 9110), so 'get' is refused. */
   method: string;
@@ -49,6 +52,10 @@ export function parseApiRequest(input: HttpInput): ApiRequest {
   // RFC 9110 §14.2: a server MUST ignore Range on methods other than GET (PostgREST ignores it on HEAD too)
   const rangeHeader = method === 'GET' ? parseRangeHeader(firstHeader(input.headers.range)) : null;
   const ranges = resolveRanges(query.limits, rangeHeader, values);
+  // Every value is a bound parameter, and engines bind at most 32,766 (SQLite) or 65,535 per statement.
+  if (values.length > MAX_VALUES) {
+    throw errors.parse(`The request holds ${values.length} values; at most ${MAX_VALUES} are allowed`, null, 'Split the request, or filter on a range instead of a long in.() list.');
+  }
 
   const preferences = parsePreferences(input.headers.prefer);
   // OPTIONS answers with headers only, whatever the client accepts

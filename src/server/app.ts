@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { rowgateError } from '../errors/catalog.js';
+import { RowgateError } from '../errors/rowgate-error.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { bindDocs } from '../openapi/bind-docs.js';
 import type { HttpInput } from '../request/api-request.js';
@@ -35,6 +36,14 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     // Requests that reach an open connection while closing are still served, not refused with a non-JSON 503.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    // A URL the router cannot take (bad percent-encoding, an overlong segment) still gets rowgate's error shape.
+    frameworkErrors: (error, _req, reply) => {
+      const e =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new RowgateError('PGRST125', 414, 'A path segment is longer than 2048 bytes', { hint: 'Names and keys in the path are short; filter with the query string instead.' })
+          : rowgateError('PGRST100', 'The URL path is not valid percent-encoded UTF-8');
+      void (reply as unknown as FastifyReply).code(e.status).type('application/json; charset=utf-8').send(JSON.stringify(e));
+    },
   });
   bindRowgate(app, runtime);
   return app;
@@ -42,6 +51,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
 
 /** Everything rowgate serves, bound onto an app or an encapsulated plugin context. */
 export function bindRowgate(app: FastifyInstance, runtime: Runtime): void {
+  bindTransferCodings(app);
   bindBodyAsText(app);
   bindRequestLog(app);
   bindErrors(app);
@@ -51,6 +61,21 @@ export function bindRowgate(app: FastifyInstance, runtime: Runtime): void {
   bindOpenApi(app, runtime);
   bindDocs(app, { specUrl: '/_/openapi.json' });
   bindData(app, runtime);
+}
+
+/**
+ * Node's parser undoes chunking only; a body with any other transfer coding (`gzip, chunked`)
+ * would reach the parser still coded. RFC 9112 §6.1: refuse a coding the server does not implement.
+ */
+function bindTransferCodings(app: FastifyInstance): void {
+  app.addHook('onRequest', (req, _reply, done) => {
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
+      done(rowgateError('RG501', `Transfer-Encoding '${te.slice(0, 60)}' is not supported`, { hint: 'Send the body as it is, with Content-Length or chunked.' }));
+      return;
+    }
+    done();
+  });
 }
 
 /** Bodies reach the parser as text whatever their Content-Type; the parser decides what it accepts. */

@@ -5,7 +5,7 @@
  */
 import { parseApiRequest, type HttpInput } from '../request/api-request.js';
 import { planRequest } from '../plan/plan-request.js';
-import { executeQuery } from '../execute/execute-query.js';
+import { executeQuery, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { CachedShape, Runtime } from './runtime.js';
 import { errors } from '../errors/catalog.js';
@@ -41,7 +41,11 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   // The query log: with --log-level debug every request names the one statement it ran.
   if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
 
-  const result = await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
+  // Inserting no rows (`[]`) writes nothing on any engine: answered without a statement, as PostgREST answers it.
+  const result: ExecuteResult =
+    shape.plan.query.kind === 'insert' && api.body?.rows.length === 0
+      ? { kind: 'write', rows: [], affected: 0 }
+      : await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
   const t3 = timed ? performance.now() : 0;
 
   const response = renderResponse(shape.plan, result, api);
@@ -60,6 +64,10 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
   if (!dialect.transaction) throw errors.notImplemented(`table hooks on the ${dialect.name} engine yet`);
   const table = api.target.kind === 'table' || api.target.kind === 'row' ? api.target.name : '';
   const wantedRows = api.preferences.return === 'representation';
+  // The request as sent must plan before any hook runs: a request the planner refuses is the
+  // client's 4xx, never a hook's surprise.
+  const asSent = shapeFor(api, runtime);
+  if (asSent.plan.checks.length > 0) enforceChecks(asSent.plan, api);
   return withRetries(() =>
     dialect.transaction!(
       async (db) => {

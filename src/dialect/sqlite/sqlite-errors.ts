@@ -37,6 +37,11 @@ export function translateSqliteError(error: unknown): NativeErrorInfo | null {
       return { kind: 'read-only', message: 'cannot execute a write on a read-only database' };
     case 'SQLITE_INTERRUPT':
       return { kind: 'timeout', message: 'canceling statement due to statement timeout' };
+    case 'SQLITE_MISMATCH':
+      // A rowid (INTEGER PRIMARY KEY) given a value that is no 64-bit integer, e.g. 1e20.
+      return { kind: 'out-of-range', message: 'value out of range for an integer key' };
+    case 'SQLITE_RANGE':
+      return { kind: 'out-of-range', message: 'value out of range' };
     case 'SQLITE_TOOBIG':
       return { kind: 'too-long', message: 'value too large' };
     case 'SQLITE_CANTOPEN':
