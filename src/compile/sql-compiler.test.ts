@@ -33,15 +33,16 @@ const cases: { name: string; plan: QueryPlan; expected: Record<Engine, Expected>
     name: 'read with filter, order and limit',
     plan: {
       kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null,
-      fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }, { name: 'on', expr: { kind: 'column', column: active }, cast: null }],
+      fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }, { name: 'on air', expr: { kind: 'column', column: active }, cast: null }],
       where: { kind: 'compare', operator: 'gte', left: { kind: 'column', column: price }, right: v(0, 'number', 'price'), negated: false },
       order: [{ expr: { kind: 'column', column: price }, direction: 'desc', nulls: null }, { expr: { kind: 'column', column: id }, direction: 'asc', nulls: null }],
       limit: { kind: 'limit', ref: null, max: 1000 }, offset: null, count: false,
     },
     expected: {
       sqlite: {
-        sql: `select json_object(?, "id", ?, case when "active" is null then null when "active" then json('true') else json('false') end) from "items" where "price" >= ? order by "price" desc nulls first, "id" asc limit 1000`,
-        params: [{ kind: 'const', value: 'id' }, { kind: 'const', value: 'on' }, v(0, 'number', 'price')],
+        // A plain key is a literal; one with a space is bound.
+        sql: `select json_object('id', "id", ?, case when "active" is null then null when "active" then json('true') else json('false') end) from "items" where "price" >= ? order by "price" desc nulls first, "id" asc limit 1000`,
+        params: [{ kind: 'const', value: 'on air' }, v(0, 'number', 'price')],
       },
     },
   },
@@ -60,8 +61,8 @@ const cases: { name: string; plan: QueryPlan; expected: Record<Engine, Expected>
     },
     expected: {
       sqlite: {
-        sql: `select json_object(?, "id") from "items" where not (("id" in (?, ?) or not ("price" is null) or 1 = 0)) limit ? offset ?`,
-        params: [{ kind: 'const', value: 'id' }, v(0, 'integer', 'id'), v(1, 'integer', 'id'), { kind: 'limit', ref: 2, max: 10 }, v(3, 'integer', 'offset')],
+        sql: `select json_object('id', "id") from "items" where not (("id" in (?, ?) or not ("price" is null) or 1 = 0)) limit ? offset ?`,
+        params: [v(0, 'integer', 'id'), v(1, 'integer', 'id'), { kind: 'limit', ref: 2, max: 10 }, v(3, 'integer', 'offset')],
       },
     },
   },

@@ -31,6 +31,9 @@ import type {
 
 export type Sql = RawBuilder<unknown>;
 
+/** Text that is safe to write as an SQL string literal on every engine: no quote, no backslash. */
+const PLAIN_TEXT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
 /**
  * Where a compiled query's bound value comes from: a plan `Param`, or a `slot` the driver fills
  * while it runs a multi-step write (e.g. the ids an engine without RETURNING re-reads rows by).
@@ -338,6 +341,15 @@ export abstract class SqlCompiler {
   }
 
   protected abstract jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql;
+
+  /**
+   * A constant text in SQL: written as a literal when it is a plain name (letters, digits and
+   * underscores, which no quoting rule of any engine can be broken out of), else bound. Column
+   * names and most aliases are plain, so a row's keys cost the engine no bound parameters.
+   */
+  protected textConstant(text: string): Sql {
+    return PLAIN_TEXT.test(text) ? sql.raw(`'${text}'`) : sql`${{ kind: 'const', value: text } satisfies Param}`;
+  }
   protected abstract jsonArray(items: readonly Sql[]): Sql;
   protected abstract jsonValueOfType(expr: Sql, type: Column['type']): Sql;
   protected abstract castForJson(expr: Sql, cast: CastType): Sql;

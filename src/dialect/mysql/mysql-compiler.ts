@@ -36,8 +36,8 @@ export class MysqlCompiler extends SqlCompiler {
   // ---- JSON rendering ------------------------------------------------------------------------
 
   protected override jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql {
-    // Keys are output names; they are bound as constants so no name is ever spliced into SQL.
-    return sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${{ kind: 'const', value: k } satisfies Param}, ${v}`))})`;
+    // Keys are output names: plain ones are literals, any other is bound (textConstant).
+    return sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${this.textConstant(k)}, ${v}`))})`;
   }
 
   protected override jsonArray(items: readonly Sql[]): Sql {

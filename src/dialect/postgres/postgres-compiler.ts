@@ -63,7 +63,9 @@ export class PostgresCompiler extends SqlCompiler {
   protected override jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql {
     if (pairs.length === 0) return sql`'{}'::json`;
     const parts = pairs.map(([name, value], i) => {
-      const key: Param = { kind: 'const', value: `${i === 0 ? '{' : ','}${JSON.stringify(name)}:` };
+      // A plain name's `{"name":` is written as a literal; any other key is bound.
+      const prefix = i === 0 ? '{' : ',';
+      const key = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name) ? sql.raw(`'${prefix}"${name}":'`) : sql`${{ kind: 'const', value: `${prefix}${JSON.stringify(name)}:` } satisfies Param}`;
       return sql`${key}::text || coalesce(to_json(${value})::text, 'null')`;
     });
     // ::json so that an object nested in another is embedded as JSON, not quoted as a string.
