@@ -47,6 +47,32 @@ const EPOCH_MS = Date.UTC(2025, 0, 1);
 const ts = (ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19) + 'Z';
 
 /**
+ * The bench's own products, ids `from`..`to`, the same on every engine and every run: one seeded
+ * PRNG stream starting at the first id after the demo's (the demo has 1,000 products).
+ */
+export function* benchProducts(from, to) {
+  const rng = mulberry32(SEED);
+  for (let id = from; id <= to; id++) {
+    const adj = ADJECTIVES[(rng() * ADJECTIVES.length) | 0];
+    const mat = MATERIALS[(rng() * MATERIALS.length) | 0];
+    const item = ITEMS[(rng() * ITEMS.length) | 0];
+    const created = EPOCH_MS + Math.floor(rng() * 365 * 86_400_000);
+    yield {
+      id,
+      sku: `BENCH-${String(id).padStart(7, '0')}`,
+      name: `${adj} ${mat} ${item}`,
+      description: rng() < 0.1 ? null : `A ${adj.toLowerCase()} ${item.toLowerCase()} in ${mat.toLowerCase()}. ${FEATURES[(rng() * FEATURES.length) | 0]}`,
+      category_id: 1 + ((rng() * CATEGORY_COUNT) | 0),
+      price: (100 + Math.floor(rng() * 49_900)) / 100, // 1.00 .. 499.99
+      stock: 50 + Math.floor(rng() * 450), // at least 50, so place_order runs do not sell out
+      active: rng() < 0.9,
+      created_at: ts(created),
+      updated_at: ts(created + Math.floor(rng() * 30 * 86_400_000)),
+    };
+  }
+}
+
+/**
  * Creates `out` (which must not exist) with `rows` products. Returns timing and counts.
  * `log` receives one line per stage.
  */
@@ -67,7 +93,6 @@ export function buildDataset({ out, rows = DEFAULT_ROWS, log = () => {} }) {
   const categories = db.prepare('SELECT count(*) AS n FROM categories').get().n;
   if (categories !== CATEGORY_COUNT) throw new Error(`expected ${CATEGORY_COUNT} demo categories, found ${categories}`);
 
-  const rng = mulberry32(SEED);
   const insert = db.prepare(
     'INSERT INTO products (id, sku, name, description, category_id, price, stock, active, created_at, updated_at) ' +
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -81,23 +106,8 @@ export function buildDataset({ out, rows = DEFAULT_ROWS, log = () => {} }) {
     .all();
   db.transaction(() => {
     for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
-    for (let id = have.maxId + 1; id <= rows; id++) {
-      const adj = ADJECTIVES[(rng() * ADJECTIVES.length) | 0];
-      const mat = MATERIALS[(rng() * MATERIALS.length) | 0];
-      const item = ITEMS[(rng() * ITEMS.length) | 0];
-      const created = EPOCH_MS + Math.floor(rng() * 365 * 86_400_000);
-      insert.run(
-        id,
-        `BENCH-${String(id).padStart(7, '0')}`,
-        `${adj} ${mat} ${item}`,
-        rng() < 0.1 ? null : `A ${adj.toLowerCase()} ${item.toLowerCase()} in ${mat.toLowerCase()}. ${FEATURES[(rng() * FEATURES.length) | 0]}`,
-        1 + ((rng() * CATEGORY_COUNT) | 0),
-        (100 + Math.floor(rng() * 49_900)) / 100, // 1.00 .. 499.99
-        50 + Math.floor(rng() * 450), // at least 50, so place_order runs do not sell out
-        rng() < 0.9 ? 1 : 0,
-        ts(created),
-        ts(created + Math.floor(rng() * 30 * 86_400_000)),
-      );
+    for (const p of benchProducts(have.maxId + 1, rows)) {
+      insert.run(p.id, p.sku, p.name, p.description, p.category_id, p.price, p.stock, p.active ? 1 : 0, p.created_at, p.updated_at);
     }
     // The list workload filters on category_id and orders by price: this index serves both, so a
     // page of 20 costs 20 index steps whatever the table size.

@@ -5,7 +5,11 @@
  * drives the workload with autocannon, stops the server (which writes the .cpuprofile), and prints
  * the functions with the most self time, and the same grouped by source file.
  *
- *   npm run build && node bench/profile.mjs [--workload read-row] [--server rowgate|floor] [--duration 10] [--rows 100000] [--top 30]
+ *   npm run build && node bench/profile.mjs [--workload read-row] [--server rowgate|floor|floor-tx] [--engine sqlite|postgres|mysql]
+ *                                           [--duration 10] [--rows 100000] [--top 30]
+ *
+ * On PostgreSQL and MySQL the dataset goes into a database of its own on the server the bench
+ * uses (bench/engines.mjs), dropped at the end.
  *
  * Open the .cpuprofile in Chrome DevTools (Performance tab) or speedscope for a flame graph.
  */
@@ -13,7 +17,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDataset, DEFAULT_ROWS } from './dataset.mjs';
+import { DEFAULT_ROWS } from './dataset.mjs';
+import { ENGINES } from './engines.mjs';
 import { SERVERS, WORKLOADS, drive, hasTaskset, startServer } from './run.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +33,9 @@ const workloadName = arg('--workload', 'read-row');
 const duration = Number(arg('--duration', '10'));
 const rows = Number(arg('--rows', String(DEFAULT_ROWS)));
 const top = Number(arg('--top', '30'));
-const serverName = arg('--server', 'rowgate'); // or floor, to see what the same workload costs at the floor
+const serverName = arg('--server', 'rowgate'); // or floor (floor-tx on PostgreSQL), to see what the same workload costs at the floor
+const engine = arg('--engine', 'sqlite');
+if (!ENGINES[engine]) throw new Error(`unknown engine ${engine}; one of ${Object.keys(ENGINES).join(', ')}`);
 const workload = WORKLOADS.find((w) => w.name === workloadName);
 if (!workload) throw new Error(`unknown workload ${workloadName}; one of ${WORKLOADS.map((w) => w.name).join(', ')}`);
 
@@ -40,20 +47,23 @@ if (pin) (await import('node:child_process')).execFileSync('taskset', ['-a', '-p
 
 let requestsServed = 0;
 let server = null;
+let handle = null;
 try {
-  const db = join(tmp, 'profile.db');
-  const data = buildDataset({ out: db, rows, log: (l) => process.stderr.write(l + '\n') });
+  handle = await ENGINES[engine].prepare({ dir: tmp, rows, log: (l) => process.stderr.write(l + '\n'), tag: 'profile' });
+  const data = handle.data;
+  const db = await handle.databaseFor(serverName);
   const before = new Set(readdirSync(profileDir));
   server = await startServer(
-    serverName === 'floor'
-      ? SERVERS.find((s) => s.name === 'floor')
+    serverName !== 'rowgate'
+      ? SERVERS.find((s) => s.name === serverName)
       : {
           name: 'rowgate',
-          args: (path, port) => [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--db', `sqlite:${path}`, '--port', String(port), '--log-level', 'silent'],
+          args: (d, port) => [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--db', d.url, '--port', String(port), '--log-level', 'silent'],
         },
     db,
     pin,
     ['--cpu-prof', '--cpu-prof-dir', profileDir],
+    engine,
   );
   // A short warm-up first, so the profile shows steady state more than start-up and JIT.
   const warm = await drive(server, workload, { seconds: 2, connections: 50, data, seed: 7 });
@@ -67,6 +77,7 @@ try {
   report(join(profileDir, file), requestsServed);
 } finally {
   await server?.stop();
+  await handle?.drop();
   rmSync(tmp, { recursive: true, force: true });
 }
 

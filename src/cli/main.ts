@@ -19,6 +19,7 @@ import { findConfigFile, loadConfigFile, optionsFromConfig } from '../config-fil
 import { shopActions, shopHooks } from '../demo/shop-actions.js';
 import { openDialect } from '../dialect/open-dialect.js';
 import type { Dialect } from '../dialect/dialect.js';
+import { isClusterWorker, serveWorkers } from './serve-workers.js';
 
 const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string }).version;
 
@@ -42,7 +43,8 @@ program
   .option('--log-level <level>', 'silent, error, warn, info or debug')
   .option('--config <file>', 'config file (default: rowgate.config.ts/.js/.json in this folder)')
   .option('--schemas <list>', 'PostgreSQL schemas to serve, comma separated; the first is the default', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .action(async (opts: ServeOptions) => serve(opts));
+  .option('--workers <n>', 'serve from N processes (Node cluster), restarting any that dies', positiveInteger)
+  .action(async (opts: ServeOptions) => (opts.workers !== undefined && !isClusterWorker() ? serveWorkers(opts.workers) : serve(opts)));
 
 program
   .command('demo')
@@ -91,6 +93,7 @@ interface ServeOptions {
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   config?: string;
   schemas?: string[];
+  workers?: number;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -200,6 +203,12 @@ function createWeather(path: string): void {
 function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 
