@@ -16,7 +16,7 @@ import { closestMatch } from '../util/closest-match.js';
 import type { DbFunction } from '../schema/model.js';
 import type { ActionContext, ActionDefinition, ActionLogger, Caller } from './define-action.js';
 import { withRetries } from './retry.js';
-import { toCatalogError } from '../execute/execute-query.js';
+import { sessionFor, toCatalogError } from '../execute/execute-query.js';
 import { idempotencyStore } from './idempotency.js';
 import { SERVICE_ROLE } from '../auth/role-schema.js';
 import { permissionDenied } from '../plan/access-filter.js';
@@ -78,7 +78,8 @@ export async function runAction(api: ApiRequest, env: ActionEnv, headers: Record
         if (store && key && !rollback) await store.save(db, key, name, requestHash, body);
         return { body, replayed: false };
       },
-      { rollback, readOnly: action.readOnly === true },
+      // In database mode (PostgreSQL RLS) the action's statements run as the caller too.
+      { rollback, readOnly: action.readOnly === true, session: sessionFor(dialect, env.caller) },
     )),
   );
   const responseHeaders: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
@@ -115,7 +116,7 @@ async function runFunction(api: ApiRequest, fn: DbFunction, env: ActionEnv): Pro
   const dialect = env.dialect;
   if (!dialect.callFunction) throw errors.notImplemented(`database functions on the ${dialect.name} engine`);
   const rollback = api.preferences.tx === 'rollback';
-  const body = await withRetries(() => catalogErrors(dialect, dialect.callFunction!(fn, args, { rollback })));
+  const body = await withRetries(() => catalogErrors(dialect, dialect.callFunction!(fn, args, { rollback, session: sessionFor(dialect, env.caller) })));
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (rollback) headers['preference-applied'] = 'tx=rollback';
   return { status: 200, headers, body: api.method === 'HEAD' ? null : body };

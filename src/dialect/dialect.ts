@@ -31,6 +31,19 @@ export interface WriteResult {
   readonly affected: number;
 }
 
+/**
+ * What a transaction sets first under `auth.mode: 'database'` (PostgreSQL row-level security),
+ * as PostgREST does: the database role (null: the connection's own, for the service role), the
+ * JWT claims as JSON text, the user id (`sub`) and the caller's role for `request.jwt.claim.role`.
+ * Only engines with `rowLevelSecurity` take it; others ignore it.
+ */
+export interface DbSession {
+  readonly role: string | null;
+  readonly claims: string;
+  readonly sub: string | null;
+  readonly claimRole: string;
+}
+
 export interface WriteOptions {
   readonly returnsRows: boolean;
   /** Undo everything after the statement ran (`Prefer: tx=rollback`). */
@@ -42,15 +55,21 @@ export interface WriteOptions {
    * statement in it, without beginning, committing or taking the write lock.
    */
   readonly inTransaction?: boolean;
+  /** Row-level security: the caller's role and claims for the transaction (or, inTransaction, the one held). */
+  readonly session?: DbSession;
 }
 
 /** Binds one of the compiled queries of this request, with values the driver supplies (slots). */
 export type Binder = (query: CompiledQuery, slots?: Readonly<Record<string, unknown>>) => BoundQuery;
 
 export interface Driver {
-  read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult>;
-  /** Rows of a large read in batches (column 0 JSON text), without holding them all; optional per engine. */
-  stream?(main: BoundQuery): AsyncIterable<string[]>;
+  /** `session`: see DbSession; absent, the statements run as the connection's own role. */
+  read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult>;
+  /**
+   * Rows of a large read in batches (column 0 JSON text), without holding them all; optional per
+   * engine. `batchRows`: rows per batch, where the engine lets the caller choose.
+   */
+  stream?(main: BoundQuery, batchRows?: number, session?: DbSession): AsyncIterable<string[]>;
   /**
    * Runs a compiled write in one transaction. The driver binds the queries itself, so an engine
    * that needs several statements (re-reading written rows where there is no RETURNING) can.
@@ -76,6 +95,11 @@ export interface Dialect {
   readonly description: string;
   /** The namespaces served as profiles (PostgreSQL schemas), the first the default; absent: one. */
   readonly namespaces?: readonly string[];
+  /**
+   * `auth.mode: 'database'`: the database's row-level security decides, so every transaction
+   * takes the caller's DbSession (execute/execute-query.ts `sessionFor`). Only PostgreSQL.
+   */
+  readonly rowLevelSecurity?: boolean;
   /** Reads the catalog of one namespace (the default when absent) into the neutral model. */
   introspect(version: number, namespace?: string): Promise<Schema>;
   /** A request value already converted to its JS type, as this engine's driver wants it bound. */
@@ -85,9 +109,12 @@ export interface Dialect {
    * resolves, rolls back when it throws or when `rollback` is set. Read-only work may run outside
    * the write path. Absent on an engine that has no actions yet.
    */
-  transaction?<T>(work: (db: Kysely<any>) => Promise<T>, options: { rollback?: boolean; readOnly?: boolean }): Promise<T>;
+  transaction?<T>(
+    work: (db: Kysely<any>) => Promise<T>,
+    options: { rollback?: boolean; readOnly?: boolean; session?: DbSession },
+  ): Promise<T>;
   /** Calls a database function (`/rpc/<name>` without an action of that name); the result as JSON text. */
-  callFunction?(fn: DbFunction, args: Readonly<Record<string, unknown>>, options: { rollback?: boolean }): Promise<string>;
+  callFunction?(fn: DbFunction, args: Readonly<Record<string, unknown>>, options: { rollback?: boolean; session?: DbSession }): Promise<string>;
   /** A full-text query in PostgreSQL's syntax of `mode` -> this engine's search syntax (absent: passed as is). */
   toSearchQuery?(mode: SearchMode, text: string, column: string): string;
   /** Native error -> neutral kind, or null when the error is not the database's. */

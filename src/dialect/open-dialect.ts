@@ -31,15 +31,25 @@ export interface DialectOptions {
   readonly poolSize: number;
   /** PostgreSQL: the schemas served, the first the default (issue 4's profiles). */
   readonly schemas?: readonly string[];
+  /** `mode: 'database'` hands access to the database's row-level security (PostgreSQL only). */
+  readonly auth?: { readonly mode?: 'rules' | 'database' } | undefined;
 }
 
 export function openDialect(url: string, options: DialectOptions): Dialect {
   const target = parseDatabaseUrl(url);
+  const rowLevelSecurity = options.auth?.mode === 'database';
+  if (rowLevelSecurity && target.engine !== 'postgres') {
+    throw new ConfigError(
+      `auth.mode 'database' hands access control to the database's row-level security, which only PostgreSQL has; ` +
+        `${target.engine === 'sqlite' ? 'SQLite' : 'MySQL'} has none, so every caller would see every row. ` +
+        `Use auth.mode 'rules' (the default) with \`rules\` in the config on this engine.`,
+    );
+  }
   switch (target.engine) {
     case 'sqlite':
       return openSqliteDialect({ path: target.location, statementTimeoutMs: options.statementTimeoutMs });
     case 'postgres':
-      return openPostgresDialect(target.location, options);
+      return openPostgresDialect(target.location, { ...options, rowLevelSecurity });
     case 'mysql':
       return openMysqlDialect(target.location, options);
   }

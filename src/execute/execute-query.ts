@@ -8,7 +8,9 @@ import { errors, rowgateError } from '../errors/catalog.js';
 import { isRowgateError, type RowgateError } from '../errors/rowgate-error.js';
 import type { CompiledPlan, CompiledRead } from '../compile/sql-compiler.js';
 import type { Param } from '../plan/plan-nodes.js';
-import type { Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
+import type { DbSession, Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
+import type { Caller } from '../actions/define-action.js';
+import { SERVICE_ROLE } from '../auth/role-schema.js';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { ApiRequest } from '../request/types.js';
 import { bindQuery, convertValue } from './bind-params.js';
@@ -33,10 +35,12 @@ export async function executeQuery(
   options: { inTransaction?: boolean } = {},
 ): Promise<ExecuteResult> {
   try {
+    // Row-level security mode only; the default path passes nothing.
+    const session = dialect.rowLevelSecurity ? sessionFor(dialect, api.caller) : undefined;
     if (compiled.kind === 'read') {
-      const stream = await streamed(plan, compiled, api, dialect);
+      const stream = await streamed(plan, compiled, api, dialect, session);
       if (stream) return stream;
-      return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect)) };
+      return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect, session)) };
     }
     if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
     if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
@@ -50,6 +54,7 @@ export async function executeQuery(
       rollback: plan.rollback && !options.inTransaction,
       check: (r) => checkWrite(plan, r),
       inTransaction: options.inTransaction,
+      ...(session ? { session } : {}),
     });
     const result = options.inTransaction ? await write() : await withRetries(() => write().catch((e: unknown) => Promise.reject(toCatalogError(e, dialect))));
     return { kind: 'write', ...result };
@@ -62,7 +67,13 @@ export async function executeQuery(
  * CSV and NDJSON, and any read that may exceed STREAM_ABOVE_ROWS, stream when the engine can:
  * memory stays flat however many rows an export has. Singular, HEAD and keyset reads never do.
  */
-async function streamed(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult | null> {
+async function streamed(
+  plan: RequestPlan,
+  compiled: CompiledRead,
+  api: ApiRequest,
+  dialect: Dialect,
+  session: DbSession | undefined,
+): Promise<ExecuteResult | null> {
   const query = plan.query;
   const stream = dialect.driver.stream?.bind(dialect.driver);
   if (!stream || query.kind !== 'read' || !query.limit || plan.singular || plan.headersOnly || query.keyset) return null;
@@ -70,24 +81,45 @@ async function streamed(plan: RequestPlan, compiled: CompiledRead, api: ApiReque
   const limit = bound(query.limit);
   if (plan.media !== 'csv' && plan.media !== 'ndjson' && limit <= STREAM_ABOVE_ROWS) return null;
   // The count runs first, so Content-Range is known before the first byte is sent.
-  const total = compiled.count ? Number((await dialect.driver.read(bindQuery(compiled.count, api, dialect), null)).rows[0]) : null;
-  return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect)), total, offset: query.offset ? bound(query.offset) : 0, limit };
+  const total = compiled.count ? Number((await dialect.driver.read(bindQuery(compiled.count, api, dialect), null, session)).rows[0]) : null;
+  return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect), undefined, session), total, offset: query.offset ? bound(query.offset) : 0, limit };
 }
 
 /**
  * Prefer: count=exact counts with the read; planned takes the planner's estimate where the engine
  * has one; estimated takes the estimate, but counts exactly when it is small (below max rows).
  */
-async function readCounted(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): Promise<ReadResult> {
+async function readCounted(
+  plan: RequestPlan,
+  compiled: CompiledRead,
+  api: ApiRequest,
+  dialect: Dialect,
+  session: DbSession | undefined,
+): Promise<ReadResult> {
   const main = bindQuery(compiled.main, api, dialect);
   const exact = compiled.count ? bindQuery(compiled.count, api, dialect) : null;
-  if (!exact || plan.countMode === 'exact' || !compiled.plannedCount) return dialect.driver.read(main, exact);
-  const result = await dialect.driver.read(main, bindQuery(compiled.plannedCount, api, dialect));
+  if (!exact || plan.countMode === 'exact' || !compiled.plannedCount) return dialect.driver.read(main, exact, session);
+  const result = await dialect.driver.read(main, bindQuery(compiled.plannedCount, api, dialect), session);
   const tooFewForAnEstimate = plan.countMode === 'estimated' && result.total !== null && result.total < plan.countThreshold;
   if (result.total !== null && !tooFewForAnEstimate) return result;
   // A count query's one row comes back as the first "row".
-  const counted = await dialect.driver.read(exact, null);
+  const counted = await dialect.driver.read(exact, null, session);
   return { ...result, total: Number(counted.rows[0]) };
+}
+
+/**
+ * The caller as the database sees it under `auth.mode: 'database'` (PostgreSQL row-level
+ * security), or undefined when the dialect is not in that mode. The database role is the
+ * caller's, except `service`, which keeps the connection's own; the claims are the token's, or
+ * `{"role": …}` for a caller without a token (an API key, nobody), as PostgREST sets them. A
+ * request without a caller is anonymous. Also for `Dialect.transaction` (actions, table hooks).
+ */
+export function sessionFor(dialect: Dialect, caller: Caller | undefined): DbSession | undefined {
+  if (!dialect.rowLevelSecurity) return undefined;
+  const role = caller?.role ?? 'anon';
+  const userId = caller?.userId ?? null;
+  const claims = caller && Object.keys(caller.claims).length > 0 ? caller.claims : { role, ...(userId !== null ? { sub: userId } : {}) };
+  return { role: role === SERVICE_ROLE ? null : role, claims: JSON.stringify(claims), sub: userId, claimRole: role };
 }
 
 /** CSV fields are text: convert each to its column's type, then bind the rows as JSON like any body. */

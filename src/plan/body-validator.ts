@@ -34,7 +34,7 @@ function typeSchema(type: ColumnType): Record<string, unknown> {
       return { type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 };
     case 'bigint':
       // Large integers travel as strings in JSON (PostgREST renders int8 as a number, clients may send text).
-      return { anyOf: [{ type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 }, { type: 'string', pattern: '^[+-]?\\d{1,19}$' }] };
+      return { anyOf: [{ type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 }, { type: 'string', pattern: '^[+-]?\\d+$' }] };
     case 'number':
       return { type: 'number' };
     case 'numeric':

@@ -13,7 +13,7 @@ import { applyAfterHooks, applyBeforeHooks, hasAfterHook, hooksFor, hookContext 
 import type { Row, TableHooks } from '../hooks/table-hooks.js';
 import type { ApiRequest } from '../request/types.js';
 import { withRetries } from '../actions/retry.js';
-import { toCatalogError } from '../execute/execute-query.js';
+import { sessionFor, toCatalogError } from '../execute/execute-query.js';
 import { runAction } from '../actions/run-action.js';
 import type { ActionLogger } from '../actions/define-action.js';
 import type { RequestPlan } from '../plan/plan-request.js';
@@ -83,7 +83,7 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
         // Rows fetched only for after-hooks are not the client's to receive.
         return wantedRows || response.body === null ? response : { ...response, status: response.status === 200 ? 204 : response.status, body: null };
       },
-      { rollback: api.preferences.tx === 'rollback' },
+      { rollback: api.preferences.tx === 'rollback', session: sessionFor(dialect, api.caller ?? runtime.actionEnv.caller) },
     ).catch((e: unknown) => {
       throw toCatalogError(e, dialect);
     }),

@@ -25,6 +25,8 @@ export interface PostgresOptions {
   readonly connectionTimeoutMs?: number;
   /** Schemas to expose as profiles (Accept-Profile / Content-Profile), the first the default. Default `public`. */
   readonly schemas?: readonly string[];
+  /** `auth.mode: 'database'`: transactions set the caller's role and JWT claims (DbSession). */
+  readonly rowLevelSecurity?: boolean;
 }
 
 const MAX_CONNECTION_TIMEOUT_MS = 5000;
@@ -63,8 +65,10 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     description: describeTarget(url, schema),
     compiler: new PostgresCompiler(kysely),
     driver,
+    ...(options.rowLevelSecurity ? { rowLevelSecurity: true } : {}),
     transaction: (work, opts) => driver.session(work, opts),
-    callFunction: (fn, args, opts) => driver.session((db) => callFunction(db, fn, args), { readOnly: fn.readOnly, rollback: opts.rollback }),
+    callFunction: (fn, args, opts) =>
+      driver.session((db) => callFunction(db, fn, args), { readOnly: fn.readOnly, rollback: opts.rollback, session: opts.session }),
     namespaces: options.schemas && options.schemas.length > 0 ? [...options.schemas] : ['public'],
     introspect: async (version: number, namespace?: string): Promise<Schema> => introspectPostgres(pool, namespace ?? schema, version),
     toDriverValue: toPostgresValue,

@@ -3,13 +3,15 @@
  * the statement timeout set per transaction, so PostgreSQL cancels a long query itself, and a
  * watchdog for a server that stops answering. Statements are prepared once per connection; rows
  * come back as raw text, column 0 being the JSON PostgreSQL built, forwarded without parsing.
+ * Under `auth.mode: 'database'` a transaction given a DbSession first sets the caller's role and
+ * JWT claims, local to the transaction, as PostgREST does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
-import { ConnectionLostError, translatePostgresError } from './postgres-errors.js';
+import type { Binder, BoundQuery, CompiledWrite, DbSession, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
+import { ConnectionLostError, SessionRoleError, translatePostgresError } from './postgres-errors.js';
 
 export interface PostgresDriverOptions {
   readonly statementTimeoutMs: number;
@@ -26,6 +28,28 @@ const STATEMENTS_PER_CONNECTION = 1000;
 /** Rows per FETCH of a streamed read. */
 const STREAM_BATCH_ROWS = 1000;
 const FETCH: BoundQuery = { sql: `fetch ${STREAM_BATCH_ROWS} from rg_stream`, params: [] };
+
+/**
+ * Row-level security: the caller's role and claims, local to the transaction (`is_local` true:
+ * COMMIT or ROLLBACK ends them, so a pooled connection never keeps them). The role is a bound
+ * parameter: `set_config('role', …)` is SET LOCAL ROLE without splicing a name into SQL. The
+ * service role keeps the connection's own role, so its statement leaves `role` alone.
+ */
+const SET_ROLE_AND_CLAIMS =
+  `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), ` +
+  `set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true)`;
+const SET_CLAIMS =
+  `select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), ` +
+  `set_config('request.jwt.claim.role', $3, true)`;
+
+function sessionQuery(session: DbSession): BoundQuery {
+  // A missing sub is '' (what PostgreSQL shows for an unset placeholder anyway); policies read
+  // `request.jwt.claims`, whose ->>'sub' is then SQL null.
+  const sub = session.sub ?? '';
+  return session.role === null
+    ? { sql: SET_CLAIMS, params: [session.claims, sub, session.claimRole] }
+    : { sql: SET_ROLE_AND_CLAIMS, params: [session.role, session.claims, sub, session.claimRole] };
+}
 
 /** A statement past its timeout is cancelled by the server; this much longer means the server is gone. */
 const WATCHDOG_GRACE_MS = 2000;
@@ -62,8 +86,8 @@ export class PostgresDriver implements Driver {
     this.prelude = { read: `BEGIN READ ONLY; ${settings}`, write: `BEGIN; ${settings}` };
   }
 
-  async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
-    return this.transaction('read', async (tx) => {
+  async read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult> {
+    return this.transaction('read', session, async (tx) => {
       const result = (await tx.run(main)).rows;
       const rows = result.map((r) => r[0] as string);
       const last = result.length > 0 ? result[result.length - 1] : null;
@@ -78,12 +102,15 @@ export class PostgresDriver implements Driver {
     const held = options.inTransaction ? this.current.getStore() : undefined;
     if (options.inTransaction) {
       if (!held) throw new Error('inTransaction write outside a session');
+      // A transaction opened without the caller's session (a caller that did not pass one) takes
+      // it now, so at least this statement and what follows run as the caller.
+      if (options.session && !held.session) await held.assume(options.session);
       const res = await held.run(bind(compiled.main));
       const result: WriteResult = { rows: options.returnsRows ? (res.rows as string[][]) : [], affected: res.rowCount ?? res.rows.length };
       options.check?.(result);
       return result;
     }
-    return this.transaction('write', async (tx) => {
+    return this.transaction('write', options.session, async (tx) => {
       const res = await tx.run(bind(compiled.main));
       const result: WriteResult = {
         rows: options.returnsRows ? (res.rows as string[][]) : [],
@@ -101,11 +128,11 @@ export class PostgresDriver implements Driver {
    * however many rows an export has. Each FETCH is a statement under the statement timeout; the
    * connection is held while the client reads, and given back (rolled back) if it stops early.
    */
-  async *stream(main: BoundQuery): AsyncIterable<string[]> {
+  async *stream(main: BoundQuery, _batchRows?: number, session?: DbSession): AsyncIterable<string[]> {
     const tx = new Transaction(await this.pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
     let finished = false;
     try {
-      await tx.begin(this.prelude.read);
+      await tx.begin(this.prelude.read, session);
       await tx.run({ sql: `declare rg_stream no scroll cursor for ${main.sql}`, params: main.params });
       for (;;) {
         const rows = (await tx.run(FETCH)).rows;
@@ -125,9 +152,13 @@ export class PostgresDriver implements Driver {
   /**
    * Runs `work` in one transaction with a Kysely bound to its connection (actions, table hooks).
    * Statements the driver runs with `inTransaction` meanwhile join it through AsyncLocalStorage.
+   * With `session`, everything in it runs as the caller (row-level security).
    */
-  async session<T>(work: (db: Kysely<any>) => Promise<T>, options: { rollback?: boolean; readOnly?: boolean }): Promise<T> {
-    return this.transaction(options.readOnly ? 'read' : 'write', async (tx) => {
+  async session<T>(
+    work: (db: Kysely<any>) => Promise<T>,
+    options: { rollback?: boolean; readOnly?: boolean; session?: DbSession },
+  ): Promise<T> {
+    return this.transaction(options.readOnly ? 'read' : 'write', options.session, async (tx) => {
       const result = await this.current.run(tx, () => work(kyselyOn(tx.client)));
       await tx.end(options.rollback ? 'ROLLBACK' : 'COMMIT', false);
       return result;
@@ -150,17 +181,22 @@ export class PostgresDriver implements Driver {
    * yet: when it fails before anything ran, or under a read, the work is tried once more on a
    * fresh connection, so the first request after a restart does not fail for nothing.
    */
-  private async transaction<T>(mode: 'read' | 'write', work: (tx: Transaction) => Promise<T>, retried = false): Promise<T> {
+  private async transaction<T>(
+    mode: 'read' | 'write',
+    session: DbSession | undefined,
+    work: (tx: Transaction) => Promise<T>,
+    retried = false,
+  ): Promise<T> {
     const tx = new Transaction(await this.pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
     try {
-      await tx.begin(this.prelude[mode]);
+      await tx.begin(this.prelude[mode], session);
       const result = await work(tx);
       tx.release(this.isWornOut(tx.client));
       return result;
     } catch (e) {
       await tx.rollback();
       tx.release(this.isWornOut(tx.client));
-      if (!retried && tx.droppedBy(e) && (mode === 'read' || !tx.begun)) return this.transaction(mode, work, true);
+      if (!retried && tx.droppedBy(e) && (mode === 'read' || !tx.begun)) return this.transaction(mode, session, work, true);
       throw tx.lost ?? e;
     }
   }
@@ -183,6 +219,8 @@ class Transaction {
   lost: Error | undefined;
   /** True once BEGIN went through: from then on a write may have happened. */
   begun = false;
+  /** The caller's role and claims, once set in this transaction (row-level security). */
+  session: DbSession | undefined;
   private broken = false;
   private timedOut = false;
   private released = false;
@@ -202,9 +240,27 @@ class Transaction {
     client.on('error', this.onError);
   }
 
-  async begin(prelude: string): Promise<void> {
+  async begin(prelude: string, session?: DbSession): Promise<void> {
     await this.guarded(() => this.client.query(prelude));
     this.begun = true;
+    if (session) await this.assume(session);
+  }
+
+  /**
+   * Sets the caller's role and claims for the rest of the transaction. A role the database does
+   * not have (a token naming a custom role nobody created) is refused as a permission error.
+   */
+  async assume(session: DbSession): Promise<void> {
+    try {
+      await this.run(sessionQuery(session));
+    } catch (e) {
+      const fields = e as { code?: unknown; severity?: unknown };
+      if (fields.code === '22023' && typeof fields.severity === 'string' && session.role !== null) {
+        throw new SessionRoleError(`the request's role "${session.role}" is not a role of the database`, { cause: e });
+      }
+      throw e;
+    }
+    this.session = session;
   }
 
   /** Whether `error` means the connection went away (not the watchdog giving up, not an SQL error). */

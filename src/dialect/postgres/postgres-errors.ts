@@ -11,6 +11,9 @@ import type { NativeErrorInfo } from '../dialect.js';
 /** Thrown by the driver when a transaction outlives every timeout and its connection is dropped. */
 export class ConnectionLostError extends Error {}
 
+/** Thrown by the driver when the caller's role cannot be set (row-level security mode): no such role. */
+export class SessionRoleError extends Error {}
+
 /** SQLSTATE -> kind, exact codes first; classes are in CLASS_KINDS. */
 const CODE_KINDS: Readonly<Record<string, DatabaseErrorKind>> = {
   '23505': 'unique',
@@ -68,6 +71,7 @@ interface PgErrorFields {
 
 export function translatePostgresError(error: unknown): NativeErrorInfo | null {
   if (error instanceof ConnectionLostError) return unavailable();
+  if (error instanceof SessionRoleError) return { kind: 'permission', message: error.message };
   if (!(error instanceof Error)) return null;
   const e = error as Error & PgErrorFields;
   const code = typeof e.code === 'string' ? e.code : null;
