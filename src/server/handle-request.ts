@@ -17,6 +17,7 @@ import { sessionFor, toCatalogError } from '../execute/execute-query.js';
 import { runAction } from '../actions/run-action.js';
 import type { ActionLogger } from '../actions/define-action.js';
 import type { RequestPlan } from '../plan/plan-request.js';
+import { isRowgateError } from '../errors/rowgate-error.js';
 import { rowsPass } from '../auth/row-check.js';
 import { permissionDenied } from '../plan/access-filter.js';
 
@@ -65,9 +66,13 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
   const table = api.target.kind === 'table' || api.target.kind === 'row' ? api.target.name : '';
   const wantedRows = api.preferences.return === 'representation';
   // The request as sent must plan before any hook runs: a request the planner refuses is the
-  // client's 4xx, never a hook's surprise.
-  const asSent = shapeFor(api, runtime);
-  if (asSent.plan.checks.length > 0) enforceChecks(asSent.plan, api);
+  // client's 4xx, never a hook's surprise. Only what a before-hook may still supply (a required
+  // column it fills in) waits for the plan after the hooks, and so do the rules' checks.
+  try {
+    shapeFor(api, runtime);
+  } catch (e) {
+    if (!(isRowgateError(e) && e.code === '23502')) throw e;
+  }
   return withRetries(() =>
     dialect.transaction!(
       async (db) => {

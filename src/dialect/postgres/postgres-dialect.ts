@@ -43,6 +43,12 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     application_name: 'rowgate',
+    // The same settings the transactions set LOCAL, for the session itself: a read of one
+    // statement then runs without BEGIN/COMMIT, one round trip instead of three. Sessions are
+    // read-only by default, so such a read cannot write even through a view over a volatile
+    // function; writes begin with an explicit BEGIN READ WRITE.
+    statement_timeout: Math.max(1, Math.floor(options.statementTimeoutMs)),
+    options: '-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c default_transaction_read_only=on',
   });
   // An idle client's error (the server restarted, a proxy cut it) is reported here; without a
   // listener Node would throw it and end the process. The pool has already dropped that client.
@@ -57,6 +63,7 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
   });
   const schema = options.schemas?.[0] ?? 'public';
   const driver = new PostgresDriver(pool, {
+    poolSize: options.poolSize,
     statementTimeoutMs: options.statementTimeoutMs,
     pingTimeoutMs: Math.min(2000, connectionTimeoutMs),
   });

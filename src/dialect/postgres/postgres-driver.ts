@@ -1,5 +1,6 @@
 /**
- * Runs compiled queries on a pg.Pool, one transaction per request (reads `BEGIN READ ONLY`) with
+ * Runs compiled queries on a pg.Pool, one transaction per request (reads `BEGIN READ ONLY`; a read of
+ * one statement with no caller to set runs alone, on the connection's own settings) with
  * the statement timeout set per transaction, so PostgreSQL cancels a long query itself, and a
  * watchdog for a server that stops answering. Statements are prepared once per connection; rows
  * come back as raw text, column 0 being the JSON PostgreSQL built, forwarded without parsing.
@@ -17,6 +18,8 @@ export interface PostgresDriverOptions {
   readonly statementTimeoutMs: number;
   /** How long `ping()` waits for `select 1`. */
   readonly pingTimeoutMs: number;
+  /** Connections in the pool: how many a restart can leave dead at once. */
+  readonly poolSize: number;
 }
 
 /** Every value as the text PostgreSQL sent: the row JSON is forwarded, counts are converted here. */
@@ -66,6 +69,19 @@ function countOf(row: unknown[] | undefined): number | null {
   return typeof rows === 'number' ? Math.round(rows) : null;
 }
 
+const statementNames = new Map<string, string>();
+
+/** The prepared statement's name: a hash of its text, computed once per text (a SHA-1 costs microseconds). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    if (statementNames.size >= 10_000) statementNames.clear();
+    name = `rg_${createHash('sha1').update(sql).digest('base64url')}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 export class PostgresDriver implements Driver {
   private readonly prepared = new WeakMap<pg.PoolClient, Set<string>>();
   /** The transaction an action or a hooked write holds, for statements that run inside it. */
@@ -83,10 +99,19 @@ export class PostgresDriver implements Driver {
     const settings =
       `SET LOCAL statement_timeout = ${ms}; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; ` +
       `SET LOCAL extra_float_digits = 1`;
-    this.prelude = { read: `BEGIN READ ONLY; ${settings}`, write: `BEGIN; ${settings}` };
+    this.prelude = { read: `BEGIN READ ONLY; ${settings}`, write: `BEGIN READ WRITE; ${settings}` };
   }
 
   async read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult> {
+    // One statement with nothing to set per request: the connection's own settings (pool options)
+    // suffice, and a SELECT compiled from a plan changes nothing, so no transaction is needed.
+    if (!count && !session) {
+      return this.transaction('single', undefined, async (tx) => {
+        const result = (await tx.run(main)).rows;
+        const last = result.length > 0 ? result[result.length - 1] : null;
+        return { rows: result.map((r) => r[0] as string), total: null, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+      });
+    }
     return this.transaction('read', session, async (tx) => {
       const result = (await tx.run(main)).rows;
       const rows = result.map((r) => r[0] as string);
@@ -182,21 +207,23 @@ export class PostgresDriver implements Driver {
    * fresh connection, so the first request after a restart does not fail for nothing.
    */
   private async transaction<T>(
-    mode: 'read' | 'write',
+    mode: 'read' | 'write' | 'single',
     session: DbSession | undefined,
     work: (tx: Transaction) => Promise<T>,
-    retried = false,
+    attempt = 0,
   ): Promise<T> {
     const tx = new Transaction(await this.pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
     try {
-      await tx.begin(this.prelude[mode], session);
+      if (mode !== 'single') await tx.begin(this.prelude[mode], session);
       const result = await work(tx);
       tx.release(this.isWornOut(tx.client));
       return result;
     } catch (e) {
-      await tx.rollback();
+      if (mode !== 'single') await tx.rollback();
       tx.release(this.isWornOut(tx.client));
-      if (!retried && tx.droppedBy(e) && (mode === 'read' || !tx.begun)) return this.transaction(mode, session, work, true);
+      // After a restart every idle connection is dead, and each may be handed out before the pool
+      // hears of it: try again on another, up to the pool's size, before calling it an outage.
+      if (attempt < this.options.poolSize && tx.droppedBy(e) && (mode !== 'write' || !tx.begun)) return this.transaction(mode, session, work, attempt + 1);
       throw tx.lost ?? e;
     }
   }
@@ -273,7 +300,7 @@ class Transaction {
   run(query: BoundQuery): Promise<pg.QueryArrayResult> {
     let names = this.prepared.get(this.client);
     if (!names) this.prepared.set(this.client, (names = new Set()));
-    const name = `rg_${createHash('sha1').update(query.sql).digest('base64url')}`;
+    const name = statementName(query.sql);
     names.add(name);
     const config = { name, text: query.sql, values: query.params as unknown[], rowMode: 'array' as const, types: RAW_TEXT };
     return this.guarded(() => this.client.query(config));
