@@ -52,9 +52,11 @@ export interface WriteOptions {
   readonly check?: (result: WriteResult) => void;
   /**
    * The caller already holds a transaction from `Dialect.transaction` (table hooks): run the
-   * statement in it, without beginning, committing or taking the write lock.
+   * statement in it, without beginning, committing or taking the write lock. The value is the
+   * Kysely that `Dialect.transaction` handed to the work: it names the transaction, passed
+   * explicitly (AsyncLocalStorage would switch on Node's promise hooks, a cost on every request).
    */
-  readonly inTransaction?: boolean;
+  readonly inTransaction?: Kysely<any>;
   /** Row-level security: the caller's role and claims for the transaction (or, inTransaction, the one held). */
   readonly session?: DbSession;
 }

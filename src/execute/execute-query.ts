@@ -11,6 +11,7 @@ import type { Param } from '../plan/plan-nodes.js';
 import type { DbSession, Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
 import type { Caller } from '../actions/define-action.js';
 import { SERVICE_ROLE } from '../auth/role-schema.js';
+import type { Kysely } from 'kysely';
 import type { RequestPlan } from '../plan/plan-request.js';
 import type { ApiRequest } from '../request/types.js';
 import { bindQuery, convertValue } from './bind-params.js';
@@ -32,7 +33,7 @@ export async function executeQuery(
   compiled: CompiledPlan,
   api: ApiRequest,
   dialect: Dialect,
-  options: { inTransaction?: boolean } = {},
+  options: { inTransaction?: Kysely<any> } = {},
 ): Promise<ExecuteResult> {
   try {
     // Row-level security mode only; the default path passes nothing.

@@ -80,7 +80,7 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
         const shaped = await applyBeforeHooks(api, hooks, ctx, hasAfterHook(api, hooks));
         const shape = shapeFor(shaped, runtime);
         if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
-        const result = await executeQuery(shape.plan, shape.compiled, shaped, dialect, { inTransaction: true });
+        const result = await executeQuery(shape.plan, shape.compiled, shaped, dialect, { inTransaction: db });
         if (result.kind === 'write' && hasAfterHook(api, hooks)) {
           await applyAfterHooks(api, hooks, ctx, result.rows.map((r) => JSON.parse(r[0]) as Row));
         }

@@ -5,7 +5,6 @@
  * statement is prepared once per connection (mysql2's statement cache) and watched, so a server
  * that stops answering costs a 503, not a hung request.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Kysely, MysqlDialect } from 'kysely';
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
@@ -40,7 +39,8 @@ export class MysqlNoAnswerError extends Error {
 
 export class MysqlDriver implements Driver {
   /** The transaction an action or a hooked write holds, for writes that run inside it. */
-  private readonly current = new AsyncLocalStorage<Session>();
+  /** The session behind each Kysely handed to a hooked write, for the statement that joins it. */
+  private readonly held = new WeakMap<Kysely<any>, Session>();
 
   constructor(
     private readonly pool: Pool,
@@ -74,7 +74,7 @@ export class MysqlDriver implements Driver {
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
     const steps: MysqlWriteSteps = (compiled as Partial<MysqlCompiledWrite>).steps ?? { kind: 'direct', count: 'affected' };
     if (options.inTransaction) {
-      const held = this.current.getStore();
+      const held = this.held.get(options.inTransaction);
       if (!held) throw new Error('inTransaction write outside a transaction');
       const result = await this.runSteps(held, compiled, steps, bind);
       options.check?.(result);
@@ -173,13 +173,15 @@ export class MysqlDriver implements Driver {
 
   /**
    * Runs `work` in one transaction with a Kysely bound to its connection (actions, table hooks);
-   * writes the driver runs with `inTransaction` meanwhile join it through AsyncLocalStorage.
+   * a write the driver runs with `inTransaction: db` meanwhile joins it.
    */
   async transaction<T>(work: (db: Kysely<any>) => Promise<T>, options: { rollback?: boolean; readOnly?: boolean }): Promise<T> {
     return this.session(async (s) => {
       await s.text(options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
       try {
-        const result = await this.current.run(s, () => work(s.kysely()));
+        const db = s.kysely();
+        this.held.set(db, s);
+        const result = await work(db);
         await s.text(options.rollback ? 'ROLLBACK' : 'COMMIT');
         return result;
       } catch (e) {

@@ -7,7 +7,6 @@
  * Under `auth.mode: 'database'` a transaction given a DbSession first sets the caller's role and
  * JWT claims, local to the transaction, as PostgREST does.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
@@ -84,8 +83,8 @@ function statementName(sql: string): string {
 
 export class PostgresDriver implements Driver {
   private readonly prepared = new WeakMap<pg.PoolClient, Set<string>>();
-  /** The transaction an action or a hooked write holds, for statements that run inside it. */
-  private readonly current = new AsyncLocalStorage<Transaction>();
+  /** The transaction behind each Kysely handed to a hooked write, for the statement that joins it. */
+  private readonly held = new WeakMap<Kysely<any>, Transaction>();
   private readonly prelude: { readonly read: string; readonly write: string };
 
   constructor(
@@ -124,7 +123,7 @@ export class PostgresDriver implements Driver {
   }
 
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
-    const held = options.inTransaction ? this.current.getStore() : undefined;
+    const held = options.inTransaction ? this.held.get(options.inTransaction) : undefined;
     if (options.inTransaction) {
       if (!held) throw new Error('inTransaction write outside a session');
       // A transaction opened without the caller's session (a caller that did not pass one) takes
@@ -176,7 +175,7 @@ export class PostgresDriver implements Driver {
 
   /**
    * Runs `work` in one transaction with a Kysely bound to its connection (actions, table hooks).
-   * Statements the driver runs with `inTransaction` meanwhile join it through AsyncLocalStorage.
+   * A write the driver runs with `inTransaction: db` meanwhile joins it.
    * With `session`, everything in it runs as the caller (row-level security).
    */
   async session<T>(
@@ -184,7 +183,9 @@ export class PostgresDriver implements Driver {
     options: { rollback?: boolean; readOnly?: boolean; session?: DbSession },
   ): Promise<T> {
     return this.transaction(options.readOnly ? 'read' : 'write', options.session, async (tx) => {
-      const result = await this.current.run(tx, () => work(kyselyOn(tx.client)));
+      const db = kyselyOn(tx.client);
+      this.held.set(db, tx);
+      const result = await work(db);
       await tx.end(options.rollback ? 'ROLLBACK' : 'COMMIT', false);
       return result;
     });
