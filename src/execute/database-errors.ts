@@ -15,6 +15,7 @@ export type DatabaseErrorKind =
   | 'out-of-range'
   | 'invalid-text'
   | 'invalid-regex'
+  | 'undefined-operation'
   | 'read-only'
   | 'permission'
   | 'raised'
@@ -30,7 +31,8 @@ const KIND_TO_CODE: Record<DatabaseErrorKind, { code: ErrorCode; retryAfter?: st
   'too-long': { code: '22001' }, // 400: a string longer than its column allows
   'out-of-range': { code: '22003' }, // 400: a number beyond the column's type
   'invalid-text': { code: '22P02' }, // 400: a value that does not convert
-  'invalid-regex': { code: '22023' }, // 400: the match/imatch pattern is not a regular expression
+  'invalid-regex': { code: '22023' },
+  'undefined-operation': { code: '42883' }, // 400: a cast or aggregate the column's type does not have // 400: the match/imatch pattern is not a regular expression
   'read-only': { code: '25006' }, // 405: the database was opened read-only
   permission: { code: '42501' }, // 403: the database refuses the role this request runs as
   raised: { code: 'P0001' }, // 400: a database function raised an exception, as PostgREST answers it

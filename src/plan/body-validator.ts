@@ -74,8 +74,8 @@ export function bodyValidatorFor(table: Table, columns: readonly Column[]): Body
       const row = rows[i];
       for (const { column, validate } of checks) {
         const value = row[column.name];
-        if (value === undefined) continue;
-        if (value === null) {
+        // A key a row leaves out (bulk rows with columns=) is written as null, as PostgREST does.
+        if (value === undefined || value === null) {
           if (!column.nullable) throw errors.notNull(table.name, column.name);
           continue;
         }

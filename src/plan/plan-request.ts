@@ -72,7 +72,7 @@ export function planRequest(api: ApiRequest, schema: Schema, options: PlanOption
     rollback: prefs.tx === 'rollback',
     // PostgREST applies max-affected only under handling=strict.
     maxAffected: prefs.handling === 'strict' ? prefs.maxAffected : null,
-    validateBody: writes ? bodyValidatorFor(table, [...query.columns]) : null,
+    validateBody: writes ? withMissingDefault(api, bodyValidatorFor(table, [...query.columns])) : null,
     keyChecks:
       api.action === 'upsert' && api.target.kind === 'row'
         ? keyColumns(table)
@@ -131,6 +131,22 @@ function planQuery(api: ApiRequest, schema: Schema, table: Table, options: PlanO
     default:
       throw errors.methodNotAllowed(api.method, `/${table.name}`);
   }
+}
+
+/**
+ * `Prefer: missing=default` asks for the column default where an object leaves a key out. That
+ * is not implemented yet (each engine spells defaults differently); rather than write nulls the
+ * client asked not to get, such a body is refused. Bodies that give every key are unaffected.
+ */
+function withMissingDefault(api: ApiRequest, validate: BodyValidator): BodyValidator {
+  if (api.preferences.missing !== 'default' || !api.bodyColumns) return validate;
+  const columns = api.bodyColumns;
+  return (rows) => {
+    if (rows.some((row) => columns.some((c) => !(c in row)))) {
+      throw errors.notImplemented('Prefer: missing=default with objects that leave keys out', 'Give every key in every object, or leave out columns= so each insert uses the defaults of the columns it omits.');
+    }
+    validate(rows);
+  };
 }
 
 /** PostgREST echoes the preferences it honoured, so clients can tell them from ignored ones. */

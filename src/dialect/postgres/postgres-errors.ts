@@ -40,6 +40,8 @@ const CODE_KINDS: Readonly<Record<string, DatabaseErrorKind>> = {
   '55P03': 'busy', // lock not available
   '25006': 'read-only',
   '42501': 'permission',
+  '42883': 'undefined-operation', // `name.sum()`: no sum(text)
+  '42846': 'undefined-operation', // `created_at::int`: no cast from timestamptz to integer
   P0001: 'raised', // RAISE EXCEPTION in a function: the function refusing the call
 };
 
@@ -81,7 +83,9 @@ export function translatePostgresError(error: unknown): NativeErrorInfo | null {
     if (!kind) return null;
     if (kind === 'unavailable') return unavailable();
     if (kind === 'busy') return { kind, message: 'the database is busy; try again', details: e.message };
-    return { kind, message: e.message, details: typeof e.detail === 'string' ? e.detail : null };
+    // "Failing row contains (…)" lists every value of the row, also of columns the caller may not read.
+    const detail = typeof e.detail === 'string' && !e.detail.startsWith('Failing row contains') ? e.detail : null;
+    return { kind, message: e.message, details: detail };
   }
   if ((code && CONNECTION_CODES.has(code)) || CONNECTION_MESSAGES.some((m) => e.message.startsWith(m))) return unavailable();
   // net.connect to a name with several addresses fails with an AggregateError of their errors.
