@@ -52,6 +52,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
 /** Everything rowgate serves, bound onto an app or an encapsulated plugin context. */
 export function bindRowgate(app: FastifyInstance, runtime: Runtime): void {
   bindTransferCodings(app);
+  bindGracefulClose(app);
   bindBodyAsText(app);
   bindRequestLog(app);
   bindErrors(app);
@@ -104,6 +105,18 @@ function bindErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const e = rowgateError('PGRST125', `Invalid path specified in request URL: ${req.url.split('?', 1)[0]}`);
     void reply.code(e.status).type('application/json; charset=utf-8').send(JSON.stringify(e));
+  });
+}
+
+/**
+ * At shutdown, a keep-alive connection whose request is still being served would stay open after
+ * its answer, and close() would wait for the client to hang up. From then on such a connection is
+ * closed right after its answer (no cost per request before shutdown).
+ */
+function bindGracefulClose(app: FastifyInstance): void {
+  app.addHook('preClose', (done) => {
+    if (app.server) app.server.keepAliveTimeout = 1;
+    done();
   });
 }
 

@@ -14,7 +14,7 @@
  *   ok.
  *
  * Fast: one round of 50 per engine; `RELIABILITY_SOAK=1`: 10 rounds, the signal after a varying
- * number of answers. A last pair of tests pins a bug found here (see the it.fails).
+ * number of answers. A last pair of tests covers a bug found here (keep-alive connections kept the exit waiting).
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,19 +125,10 @@ for (const engine of selectedEngines()) {
         const exitMs = performance.now() - signalAt;
         const answers: Answer[] = await Promise.all(requests);
 
-        // KNOWN BUG (pinned by the it.fails below): an answer given after SIGTERM on a keep-alive
-        // connection leaves that connection open, so the process waits for the client and its
-        // 10 s watchdog exits with code 1. When the trigger was seen here, the exit is only
-        // checked to come by the watchdog's bound; otherwise it must be a clean 0 well within it.
-        // Remove this branch once the bug is fixed.
-        const keptAlive = answers.filter((a) => a.status !== null && a.startedAt + a.ms > signalAt && a.headers?.get('connection') !== 'close').length;
-        if (keptAlive > 0) {
-          expect(code, `exit after SIGTERM; stderr:\n${server.output().stderr}`).not.toBe('late');
-          expect(exitMs, 'time from SIGTERM to exit').toBeLessThan(EXIT_WITHIN_MS + 1500);
-        } else {
-          expect(code, `exit after SIGTERM; stderr:\n${server.output().stderr}`).toBe(0);
-          expect(exitMs, 'time from SIGTERM to exit').toBeLessThan(EXIT_WITHIN_MS);
-        }
+        // Found by this suite (fixed in server/app.ts, bindGracefulClose): an answer given after
+        // SIGTERM on a keep-alive connection left it open, and the exit waited for the client.
+        expect(code, `exit after SIGTERM; stderr:\n${server.output().stderr}`).toBe(0);
+        expect(exitMs, 'time from SIGTERM to exit').toBeLessThan(EXIT_WITHIN_MS);
         server = null;
 
         let ok = 0;
@@ -180,7 +171,7 @@ for (const engine of selectedEngines()) {
         tally.refused += refused;
         summary.push(
           `signal after ${doneAtSignal} answers: ${ok} 2xx, ${errors} errors, ${refused} refused/closed, ` +
-            `${keptAlive} answered keep-alive after the signal, exit ${String(code)} after ${Math.round(exitMs)} ms`,
+            `exit ${String(code)} after ${Math.round(exitMs)} ms`,
         );
       }
 
@@ -282,7 +273,7 @@ for (const engine of selectedEngines()) {
     // when a request is truly mid-flight, as in the test above; on PostgreSQL and MySQL, with 50
     // requests in flight, every time). Fix: close each connection once its in-flight answer is sent
     // (`Connection: close` on answers after close() began), so the exit is 0 and immediate.
-    it.fails('exits with code 0 within 10 s after answering a request that was in flight at SIGTERM', () => {
+    it('exits with code 0 within 10 s after answering a request that was in flight at SIGTERM', () => {
       expect(pinned, 'the scenario above ran').not.toBeNull();
       expect(pinned!.code).toBe(0);
       expect(pinned!.exitMs).toBeLessThan(EXIT_WITHIN_MS);
