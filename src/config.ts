@@ -37,6 +37,8 @@ export interface RowgateOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Title of the OpenAPI document. */
   readonly title?: string;
+  /** SQLite: processes that run reads which may be long, so they can be stopped (docs/engine-sqlite.md). 0 keeps every read in this process. Default 2. */
+  readonly sqliteReadWorkers?: number;
   /** Time each pipeline stage in a `Server-Timing` header. Default: only at log level debug. */
   readonly serverTiming?: boolean;
   /** Your actions, served at /rpc/<name>. */
@@ -51,7 +53,8 @@ export interface RowgateOptions {
   readonly cors?: CorsConfig;
 }
 
-export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas' | 'auth' | 'rules' | 'cors'>> & {
+export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas' | 'auth' | 'rules' | 'cors' | 'sqliteReadWorkers'>> & {
+  readonly sqliteReadWorkers: number | undefined;
   readonly auth: AuthConfig | undefined;
   readonly rules: RulesConfig | undefined;
   readonly cors: CorsConfig | undefined;
@@ -120,6 +123,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     actions: new Map((options.actions ?? []).map((a) => [a.name, a])),
     hooks: options.hooks ?? {},
     // The secret may come from the environment, so it never has to sit in a config file.
+    sqliteReadWorkers: options.sqliteReadWorkers,
     auth: options.auth && !options.auth.jwtSecret && process.env.ROWGATE_JWT_SECRET ? { ...options.auth, jwtSecret: process.env.ROWGATE_JWT_SECRET } : options.auth,
     rules: options.rules,
     cors: options.cors,

@@ -29,6 +29,8 @@ export interface DialectOptions {
   /** Server engines give up on a connection before a request would time out. */
   readonly requestTimeoutMs: number;
   readonly poolSize: number;
+  /** SQLite: the read worker processes (docs/engine-sqlite.md); undefined: the default. */
+  readonly sqliteReadWorkers?: number | undefined;
   /** PostgreSQL: the schemas served, the first the default (issue 4's profiles). */
   readonly schemas?: readonly string[];
   /** `mode: 'database'` hands access to the database's row-level security (PostgreSQL only). */
@@ -47,7 +49,11 @@ export function openDialect(url: string, options: DialectOptions): Dialect {
   }
   switch (target.engine) {
     case 'sqlite':
-      return openSqliteDialect({ path: target.location, statementTimeoutMs: options.statementTimeoutMs });
+      return openSqliteDialect({
+        path: target.location,
+        statementTimeoutMs: options.statementTimeoutMs,
+        ...(options.sqliteReadWorkers !== undefined ? { readWorkers: options.sqliteReadWorkers } : {}),
+      });
     case 'postgres':
       return openPostgresDialect(target.location, { ...options, rowLevelSecurity });
     case 'mysql':

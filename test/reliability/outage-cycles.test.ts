@@ -44,8 +44,13 @@ interface Sample extends Answer {
   readonly path: string;
 }
 
-for (const engine of selectedEngines()) {
-  if (engine.name === 'sqlite') continue;
+const serverEngines = selectedEngines().filter((e) => e.name !== 'sqlite');
+// SQLite has no connection to cut; with only SQLite selected the file still reports why it ran nothing.
+describe.skipIf(serverEngines.length > 0)('outage cycles', () => {
+  it.skip('need PostgreSQL or MySQL (DIALECTS names neither)', () => {});
+});
+
+for (const engine of serverEngines) {
   const reason = (await engine.unavailable()) ?? (engine.createShop ? null : 'no demo shop builder for this engine');
   if (reason) console.warn(`outage cycles: skipping ${engine.name}: ${reason}`);
 

@@ -11,14 +11,26 @@ import type { ColumnType, Schema } from '../../schema/model.js';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { toFts5Query } from './sqlite-fts.js';
-import { InvalidRegexError, translateSqliteError } from './sqlite-errors.js';
+import { translateSqliteError } from './sqlite-errors.js';
+import { openReadConnection as openReader, registerFunctions } from './sqlite-connection.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 
 export interface SqliteOptions {
   readonly path: string;
   readonly readonly?: boolean;
   readonly statementTimeoutMs: number;
+  /**
+   * Read worker processes for reads whose query plan may run long (scans of large tables,
+   * recursive queries); they run off the event loop and are killed at the statement timeout.
+   * Default 2; 0 runs every read on the main thread (a deadline checked between rows only).
+   */
+  readonly readWorkers?: number;
+  /** Reads that may wait for a busy read worker; more are refused with 503 (default 64). */
+  readonly readQueueLimit?: number;
 }
+
+export const DEFAULT_READ_WORKERS = 2;
+export const DEFAULT_READ_QUEUE_LIMIT = 64;
 
 /** Thrown when the database cannot be opened, with a message fit for the command line. */
 export class DatabaseOpenError extends Error {}
@@ -35,7 +47,11 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     },
   });
   const reader = openReader(options.path);
-  const driver = new SqliteDriver(db, reader, options.statementTimeoutMs, () => openReader(options.path));
+  const driver = new SqliteDriver(db, reader, options.statementTimeoutMs, () => openReader(options.path), {
+    path: options.path,
+    size: options.readWorkers ?? DEFAULT_READ_WORKERS,
+    queueLimit: options.readQueueLimit ?? DEFAULT_READ_QUEUE_LIMIT,
+  });
   // Actions and hooks query through Kysely on the same connections the driver uses.
   const onWriter = new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
   const onReader = new Kysely<any>({ dialect: new SqliteDialect({ database: reader }) });
@@ -45,7 +61,12 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     description: `sqlite:${options.path}`,
     compiler: new SqliteCompiler(kysely),
     driver,
-    introspect: async (version: number): Promise<Schema> => introspectSqlite(db, version),
+    introspect: async (version: number): Promise<Schema> => {
+      const schema = introspectSqlite(db, version);
+      // Table sizes decide which reads go to the read workers; a reload judges plans again.
+      driver.schemaChanged(schema);
+      return schema;
+    },
     toDriverValue: toSqliteValue,
     toSearchQuery: toFts5Query,
     translateError: (e: unknown): NativeErrorInfo | null => translateSqliteError(e),
@@ -81,46 +102,6 @@ function openDatabase(options: SqliteOptions): Database.Database {
   db.pragma('case_sensitive_like = ON');
   registerFunctions(db);
   return db;
-}
-
-/** A read-only connection for streaming, with the same settings and functions as the main one. */
-function openReader(path: string): Database.Database {
-  const db = new Database(path, { fileMustExist: true, readonly: true });
-  db.pragma('busy_timeout = 5000');
-  db.pragma('case_sensitive_like = ON');
-  registerFunctions(db);
-  return db;
-}
-
-function registerFunctions(db: Database.Database): void {
-  const cache = new Map<string, RegExp>();
-  const regex = (pattern: string, flags: string): RegExp => {
-    const key = flags + pattern;
-    let re = cache.get(key);
-    if (!re) {
-      try {
-        re = new RegExp(pattern, flags);
-      } catch {
-        throw new InvalidRegexError(`invalid regular expression: ${pattern.slice(0, 80)}`);
-      }
-      if (cache.size > 500) cache.clear();
-      cache.set(key, re);
-    }
-    return re;
-  };
-  const test = (flags: string) => (pattern: unknown, value: unknown) => {
-    if (pattern === null || value === null) return null;
-    return regex(String(pattern), flags).test(String(value)) ? 1 : 0;
-  };
-  // SQLite turns `x REGEXP y` into regexp(y, x).
-  db.function('regexp', { deterministic: true }, test('u'));
-  db.function('rowgate_imatch', { deterministic: true }, test('iu'));
-  db.function('rowgate_base64', { deterministic: true }, (value: unknown) =>
-    value === null ? null : Buffer.isBuffer(value) ? value.toString('base64') : Buffer.from(String(value)).toString('base64'),
-  );
-  db.function('rowgate_unbase64', { deterministic: true }, (value: unknown) =>
-    value === null ? null : Buffer.from(String(value), 'base64'),
-  );
 }
 
 function toSqliteValue(value: unknown, _type: ColumnType): unknown {

@@ -3,12 +3,22 @@
  * never see a write transaction that is still open (an action awaiting between statements), and
  * WAL lets them run beside it. Statements are prepared once per SQL text and connection. Writes
  * take an async mutex, then run in `BEGIN IMMEDIATE` transactions, so a writer never upgrades a
- * read lock mid-way (the cause of SQLITE_BUSY deadlocks). better-sqlite3 is synchronous: a query
- * holds the event loop while it runs, so reads check a deadline between rows (statement timeout).
+ * read lock mid-way (the cause of SQLITE_BUSY deadlocks).
+ *
+ * better-sqlite3 is synchronous: a statement holds the event loop while it runs. So each read's
+ * SQL text is classified once from its query plan (`sqlite-read-classifier.ts`): a surely short
+ * read (lookups through keys and indexes, scans of small tables) runs here with `all()`; one that
+ * may run long goes to a read worker process (`sqlite-read-pool.ts`), which is killed at the
+ * statement timeout. See docs/engine-sqlite.md.
  */
 import type Database from 'better-sqlite3';
 import { Mutex } from '../../util/mutex.js';
 import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
+import type { Schema } from '../../schema/model.js';
+import { aliasesOf, classifyPlan, LONG_SCAN_ROWS, type PlanStep, type ReadClass } from './sqlite-read-classifier.js';
+import { ReadPoolUnavailableError, SqliteReadPool, StatementTimeoutError, type ReadPoolOptions } from './sqlite-read-pool.js';
+
+export { StatementTimeoutError };
 
 /** Thrown inside a write transaction to undo it on purpose (`Prefer: tx=rollback`). */
 class Rollback extends Error {
@@ -21,10 +31,6 @@ class Rollback extends Error {
 function countOf(row: unknown): number | null {
   if (!Array.isArray(row) || row[0] === null || row[0] === undefined) return null;
   return Number(row[0]);
-}
-
-export class StatementTimeoutError extends Error {
-  readonly code = 'SQLITE_INTERRUPT';
 }
 
 const STATEMENT_CACHE_LIMIT = 2000;
@@ -41,7 +47,22 @@ export class SqliteDriver implements Driver {
     private readonly statementTimeoutMs: number,
     /** Opens another read-only connection to the same file, set up like the first. */
     private readonly openReader: () => Database.Database,
-  ) {}
+    /** Read workers for reads that may run long; null: every read runs here (the deadline check). */
+    pool: Omit<ReadPoolOptions, 'statementTimeoutMs'> | null = null,
+    /** Tables above this many rows make a scan of them long (tests lower it). */
+    private readonly longScanRows = LONG_SCAN_ROWS,
+  ) {
+    this.pool = pool && pool.size > 0 ? new SqliteReadPool({ ...pool, statementTimeoutMs }) : null;
+  }
+
+  /** Null when reads never leave the main thread (`readWorkers: 0`). */
+  readonly pool: SqliteReadPool | null;
+  /** Per SQL text: may this read run long? */
+  private readonly classes = new Map<string, ReadClass>();
+  /** Per table: sqlite_stat1's row count, from the schema last read. */
+  private statRows = new Map<string, number>();
+  /** Per table: its rows, counted up to the threshold (+1) when a plan first scans it. */
+  private readonly countedRows = new Map<string, number | null>();
 
   /**
    * Streams a large read in batches. better-sqlite3 keeps a connection busy while a statement is
@@ -81,17 +102,92 @@ export class SqliteDriver implements Driver {
   }
 
   async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
+    if (this.pool && !this.pool.unavailable && (this.classify(main).long || (count !== null && this.classify(count).long))) {
+      try {
+        return await this.pool.run(main, count);
+      } catch (e) {
+        // Workers that cannot start leave the reads to the main thread, as before they existed.
+        const gaveUp = this.pool.unavailable;
+        if (!gaveUp || (e !== gaveUp && !(e instanceof ReadPoolUnavailableError))) throw e;
+        return this.readWithDeadline(main, count);
+      }
+    }
+    if (!this.pool || this.pool.unavailable) return this.readWithDeadline(main, count);
+    const rows = this.prepare(main.sql).all(...main.params) as unknown[][];
+    const last = rows.length > 0 ? rows[rows.length - 1]! : null;
+    const total = count ? countOf(this.prepare(count.sql).get(...count.params)) : null;
+    return { rows: rows.map((r) => r[0] as string), total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+  }
+
+  /**
+   * Without read workers: iterate and check a deadline between rows. That bounds a scan that
+   * returns rows, not one step that runs long (a scan that finds no row, a big sort).
+   */
+  private readWithDeadline(main: BoundQuery, count: BoundQuery | null): ReadResult {
     const deadline = performance.now() + this.statementTimeoutMs;
     const rows: string[] = [];
     let last: unknown[] | null = null;
     for (const row of this.prepare(main.sql).iterate(...main.params) as IterableIterator<unknown[]>) {
       rows.push(row[0] as string);
       last = row;
-      // A clock read per row costs tens of nanoseconds; it bounds scans that find rows slowly.
-      if (performance.now() > deadline) throw new StatementTimeoutError('statement timeout');
+      if (performance.now() > deadline) throw new StatementTimeoutError('canceling statement due to statement timeout');
     }
     const total = count ? countOf(this.prepare(count.sql).get(...count.params)) : null;
     return { rows, total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+  }
+
+  /** May this read run long? From its query plan, once per SQL text (see sqlite-read-classifier.ts). */
+  classify(query: BoundQuery): ReadClass {
+    let known = this.classes.get(query.sql);
+    if (known) return known;
+    let steps: PlanStep[];
+    try {
+      steps = this.reader.prepare(`explain query plan ${query.sql}`).all(...query.params) as PlanStep[];
+    } catch {
+      // The statement itself fails (the main thread reports its error at once) or has no plan.
+      return { long: false, reason: 'no plan' };
+    }
+    const aliases = aliasesOf(query.sql);
+    known = classifyPlan(steps, (name) => this.rowsOfName(name, aliases), this.longScanRows);
+    if (this.classes.size >= STATEMENT_CACHE_LIMIT) this.classes.clear();
+    this.classes.set(query.sql, known);
+    return known;
+  }
+
+  /** The most rows any table a plan name may stand for holds; null when it stands for no table. */
+  private rowsOfName(name: string, aliases: ReadonlyMap<string, readonly string[]>): number | null {
+    let most: number | null = null;
+    for (const candidate of [name, ...(aliases.get(name) ?? [])]) {
+      const rows = this.rowsOfTable(candidate);
+      if (rows !== null) most = Math.max(most ?? 0, rows);
+    }
+    return most;
+  }
+
+  private rowsOfTable(name: string): number | null {
+    if (!this.countedRows.has(name)) {
+      let counted: number | null = null;
+      const table = this.reader.prepare("select type from sqlite_schema where type = 'table' and name = ?").get(name);
+      if (table) {
+        // Counting up to the threshold (+1) is enough to tell small from large, and stays cheap.
+        const quoted = `"${name.replaceAll('"', '""')}"`;
+        const row = this.reader.prepare(`select count(*) from (select 1 from ${quoted} limit ?)`).raw(true).get(this.longScanRows + 1) as unknown[];
+        counted = Number(row[0]);
+      } else if (/^sqlite_/.test(name)) {
+        counted = 0; // sqlite_schema, sqlite_stat1: catalog tables, small
+      }
+      this.countedRows.set(name, counted);
+    }
+    const counted = this.countedRows.get(name) ?? null;
+    if (counted === null) return null;
+    return Math.max(counted, this.statRows.get(name) ?? 0);
+  }
+
+  /** The schema was (re)read: tables and their sizes may have changed, so plans are judged again. */
+  schemaChanged(schema: Schema): void {
+    this.statRows = new Map([...schema.tables.values()].filter((t) => t.rowEstimate != null).map((t) => [t.name, t.rowEstimate!]));
+    this.classes.clear();
+    this.countedRows.clear();
   }
 
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
@@ -161,6 +257,7 @@ export class SqliteDriver implements Driver {
     const release = await this.writeLock.lock();
     this.readStatements.clear();
     this.writeStatements.clear();
+    await this.pool?.close();
     this.reader.close();
     this.writer.close();
     release();
