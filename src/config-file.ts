@@ -6,7 +6,6 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { createJiti } from 'jiti';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ActionDefinition } from './actions/define-action.js';
@@ -93,6 +92,8 @@ export async function loadConfigFile(path: string): Promise<RowgateConfig> {
     if (path.endsWith('.json')) {
       value = JSON.parse(readFileSync(path, 'utf8'));
     } else {
+      // Loaded only for a TypeScript or JavaScript config: most servers never need a transpiler.
+      const { createJiti } = await import('jiti');
       const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false });
       value = await jiti.import(path, { default: true });
     }

@@ -33,7 +33,7 @@ export interface RowgateServer {
 
 export async function createServer(options: RowgateOptions): Promise<RowgateServer> {
   const resolved = resolveOptions(options);
-  const dialect = openDialect(resolved.db, resolved);
+  const dialect = await openDialect(resolved.db, resolved);
   let runtime: Runtime;
   try {
     runtime = await Runtime.start(dialect, resolved);
@@ -59,7 +59,7 @@ export async function createServer(options: RowgateOptions): Promise<RowgateServ
  */
 export const rowgatePlugin: FastifyPluginAsync<RowgateOptions> = async (app, options) => {
   const resolved = resolveOptions(options);
-  const runtime = await Runtime.start(openDialect(resolved.db, resolved), resolved);
+  const runtime = await Runtime.start(await openDialect(resolved.db, resolved), resolved);
   app.addHook('onClose', async () => runtime.close());
   bindRowgate(app, runtime);
 };

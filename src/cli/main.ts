@@ -76,7 +76,7 @@ program
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (opts: { db?: string; out?: string }) => {
     const url = opts.db ?? process.env.ROWGATE_DB ?? `sqlite:${DEFAULT_DEMO_PATH}`;
-    const dialect = openDialect(url, { statementTimeoutMs: 10_000, requestTimeoutMs: 10_000, poolSize: 1 });
+    const dialect = await openDialect(url, { statementTimeoutMs: 10_000, requestTimeoutMs: 10_000, poolSize: 1 });
     const text = JSON.stringify(buildOpenApiDocument(await dialect.introspect(1), {}), null, 2) + '\n';
     await dialect.driver.close();
     if (opts.out) writeFileSync(opts.out, text);
@@ -157,7 +157,7 @@ async function serve(opts: ServeOptions): Promise<void> {
 async function isDemoShop(db: string): Promise<boolean> {
   let dialect: Dialect | undefined;
   try {
-    dialect = openDialect(db, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1 });
+    dialect = await openDialect(db, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1 });
     const marker = await dialect.transaction!((k) => k.selectFrom('_rowgate_demo').select('name').where('name', '=', 'shop').executeTakeFirst(), { readOnly: true });
     return marker !== undefined;
   } catch {

@@ -3,9 +3,6 @@
  */
 import { ConfigError } from '../config.js';
 import type { Dialect } from './dialect.js';
-import { openMysqlDialect } from './mysql/mysql-dialect.js';
-import { openPostgresDialect } from './postgres/postgres-dialect.js';
-import { openSqliteDialect } from './sqlite/sqlite-dialect.js';
 
 export interface DatabaseTarget {
   readonly engine: 'sqlite' | 'postgres' | 'mysql';
@@ -37,7 +34,11 @@ export interface DialectOptions {
   readonly auth?: { readonly mode?: 'rules' | 'database' } | undefined;
 }
 
-export function openDialect(url: string, options: DialectOptions): Dialect {
+/**
+ * Each engine's module (and its driver: better-sqlite3, pg, mysql2) is loaded only when a database
+ * of that engine is opened, so a process holds the drivers it uses and no others.
+ */
+export async function openDialect(url: string, options: DialectOptions): Promise<Dialect> {
   const target = parseDatabaseUrl(url);
   const rowLevelSecurity = options.auth?.mode === 'database';
   if (rowLevelSecurity && target.engine !== 'postgres') {
@@ -49,14 +50,14 @@ export function openDialect(url: string, options: DialectOptions): Dialect {
   }
   switch (target.engine) {
     case 'sqlite':
-      return openSqliteDialect({
+      return (await import('./sqlite/sqlite-dialect.js')).openSqliteDialect({
         path: target.location,
         statementTimeoutMs: options.statementTimeoutMs,
         ...(options.sqliteReadWorkers !== undefined ? { readWorkers: options.sqliteReadWorkers } : {}),
       });
     case 'postgres':
-      return openPostgresDialect(target.location, { ...options, rowLevelSecurity });
+      return (await import('./postgres/postgres-dialect.js')).openPostgresDialect(target.location, { ...options, rowLevelSecurity });
     case 'mysql':
-      return openMysqlDialect(target.location, options);
+      return (await import('./mysql/mysql-dialect.js')).openMysqlDialect(target.location, options);
   }
 }

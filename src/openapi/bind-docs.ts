@@ -22,11 +22,20 @@ interface Bundle {
 }
 
 export function bindDocs(app: FastifyInstance, opts: { specUrl: string }): void {
-  const bundle = loadBundle();
-  // The bundle's hash in the URL gives a new Scalar bundle a new URL, so the script can be cached forever.
-  const page = docsPageHtml({ specUrl: opts.specUrl, scriptUrl: `${SCRIPT_PATH}?v=${bundle.etag.slice(1, -1)}` });
+  // The bundle (a few MB) is read on the first request for the docs, not at start-up: a server
+  // nobody opens the docs of never holds it.
+  let loaded: { bundle: Bundle; page: ReturnType<typeof docsPageHtml> } | null = null;
+  const docs = () => {
+    if (!loaded) {
+      const bundle = loadBundle();
+      // The bundle's hash in the URL gives a new Scalar bundle a new URL, so the script can be cached forever.
+      loaded = { bundle, page: docsPageHtml({ specUrl: opts.specUrl, scriptUrl: `${SCRIPT_PATH}?v=${bundle.etag.slice(1, -1)}` }) };
+    }
+    return loaded;
+  };
 
   app.get('/_/docs', (_request, reply) => {
+    const { page } = docs();
     reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', page.contentSecurityPolicy)
@@ -36,6 +45,7 @@ export function bindDocs(app: FastifyInstance, opts: { specUrl: string }): void 
   });
 
   app.get(SCRIPT_PATH, async (request, reply) => {
+    const { bundle } = docs();
     reply
       .header('content-type', 'text/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=31536000, immutable')

@@ -37,7 +37,7 @@ export async function startAuthApp(
   /** When given, every log line (Fastify's request logs included, at debug level) is pushed here. */
   logLines?: string[],
 ): Promise<AuthApp> {
-  const dialect = openDialect(database.url, { statementTimeoutMs: 10_000, requestTimeoutMs: 30_000, poolSize: 10 });
+  const dialect = await openDialect(database.url, { statementTimeoutMs: 10_000, requestTimeoutMs: 30_000, poolSize: 10 });
   const accounts = createAccounts(dialect, { secret: SECRET, config: { jwtSecret: SECRET, ...config } as AuthConfig, now: clock });
   const logger = logLines ? { level: 'debug', stream: { write: (line: string) => void logLines.push(line) } } : false;
   const app = Fastify({ logger, bodyLimit: 1024 * 1024 });

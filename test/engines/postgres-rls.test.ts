@@ -251,7 +251,7 @@ describe.skipIf(reason !== null)('postgres: auth.mode database (row-level securi
   });
 
   it('runs Dialect.transaction as the caller when given a session, and only then', async () => {
-    const dialect = openDialect(database.url, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1, auth: { mode: 'database' } });
+    const dialect = await openDialect(database.url, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1, auth: { mode: 'database' } });
     try {
       expect(dialect.rowLevelSecurity).toBe(true);
       const who = (session?: Parameters<NonNullable<typeof dialect.transaction>>[1]['session']) =>
@@ -270,7 +270,7 @@ describe.skipIf(reason !== null)('postgres: auth.mode database (row-level securi
   });
 
   it('leaves the default mode untouched: no role, no claims', async () => {
-    const dialect = openDialect(database.url, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1 });
+    const dialect = await openDialect(database.url, { statementTimeoutMs: 5000, requestTimeoutMs: 5000, poolSize: 1 });
     try {
       expect(dialect.rowLevelSecurity).toBeUndefined();
       const result = await dialect.driver.read({ sql: `select row_to_json(w)::text from whoami w`, params: [] }, null);
