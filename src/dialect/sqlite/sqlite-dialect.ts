@@ -104,8 +104,28 @@ function openDatabase(options: SqliteOptions): Database.Database {
   return db;
 }
 
-function toSqliteValue(value: unknown, _type: ColumnType): unknown {
+function toSqliteValue(value: unknown, type: ColumnType): unknown {
   // better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans are stored as 0/1.
   if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' && (type === 'timestamptz' || type === 'timestamp')) return utcTimestamp(value);
   return value;
+}
+
+const OFFSET_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * SQLite keeps timestamps as text and compares them as text, so one instant written two ways
+ * (`…22:28:27+00:00`, `…00:28:27+02:00`, `…22:28:27.000Z`) would match different rows. A filter
+ * value with an offset or milliseconds is written in UTC the way SQLite's date functions and
+ * rowgate's demos store instants: `YYYY-MM-DDTHH:MM:SSZ`, with `.mmm` only when not zero. Any
+ * other text (no zone, microseconds, not a date) is compared as it is.
+ */
+export function utcTimestamp(text: string): string {
+  const m = OFFSET_TIMESTAMP.exec(text);
+  if (!m || (m[4] === 'Z' && m[3] === undefined)) return text;
+  const zone = m[4] === 'Z' ? 'Z' : m[4].includes(':') ? m[4] : `${m[4].slice(0, 3)}:${m[4].slice(3)}`;
+  const date = new Date(`${m[1]}T${m[2]}${m[3] ?? ''}${zone}`);
+  if (Number.isNaN(date.getTime())) return text;
+  const iso = date.toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
