@@ -81,7 +81,8 @@ function withRows(api: ApiRequest, rows: Row[]): ApiRequest {
   return reshape({ ...api, body: { ...body, raw, rows, format: 'json' }, bodyColumns });
 }
 
-function reshape(api: ApiRequest): ApiRequest {
+/** The request with its shape key recomputed after a change to its tree. */
+export function reshape(api: ApiRequest): ApiRequest {
   const { shapeKey: _old, values: _values, ...rest } = api;
   return { ...api, shapeKey: shapeKeyOf(rest) };
 }

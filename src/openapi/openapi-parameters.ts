@@ -24,7 +24,7 @@ const PREFER_TOKENS: Record<PreferKind, { tokens: string[]; maxAffected: boolean
   create: {
     tokens: [...RETURN, ...COUNT, 'resolution=merge-duplicates', 'resolution=ignore-duplicates', 'missing=default', ...TX, ...HANDLING],
     maxAffected: false,
-    about: '`resolution=` turns the insert into an upsert on `on_conflict` (or the primary key); `missing=default` is accepted, but objects that leave out a key of `columns=` are refused (not implemented yet)',
+    about: '`resolution=` turns the insert into an upsert on `on_conflict` (or the primary key); `missing=default` fills keys an object leaves out with the column default',
   },
   update: {
     tokens: [...RETURN, ...COUNT, 'missing=default', ...TX, ...HANDLING],

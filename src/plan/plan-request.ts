@@ -134,16 +134,17 @@ function planQuery(api: ApiRequest, schema: Schema, table: Table, options: PlanO
 }
 
 /**
- * `Prefer: missing=default` asks for the column default where an object leaves a key out. That
- * is not implemented yet (each engine spells defaults differently); rather than write nulls the
- * client asked not to get, such a body is refused. Bodies that give every key are unaffected.
+ * `Prefer: missing=default` asks for the column default where an object leaves a key out. The
+ * server inserts such bodies group by group (`handle-request.ts`), so a plan only meets them on
+ * paths that do not group (a table with hooks); there, rather than write nulls the client asked
+ * not to get, the body is refused. Bodies that give every key are unaffected.
  */
 function withMissingDefault(api: ApiRequest, validate: BodyValidator): BodyValidator {
   if (api.preferences.missing !== 'default' || !api.bodyColumns) return validate;
   const columns = api.bodyColumns;
   return (rows) => {
     if (rows.some((row) => columns.some((c) => !(c in row)))) {
-      throw errors.notImplemented('Prefer: missing=default with objects that leave keys out', 'Give every key in every object, or leave out columns= so each insert uses the defaults of the columns it omits.');
+      throw errors.notImplemented('Prefer: missing=default with objects that leave keys out, on a table with hooks', 'Give every key in every object, or send the objects that leave out the same keys in requests of their own.');
     }
     validate(rows);
   };

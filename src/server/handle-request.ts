@@ -9,7 +9,7 @@ import { executeQuery, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { CachedShape, Runtime } from './runtime.js';
 import { errors } from '../errors/catalog.js';
-import { applyAfterHooks, applyBeforeHooks, hasAfterHook, hooksFor, hookContext } from '../hooks/run-hooks.js';
+import { applyAfterHooks, applyBeforeHooks, hasAfterHook, hooksFor, hookContext, reshape } from '../hooks/run-hooks.js';
 import type { Row, TableHooks } from '../hooks/table-hooks.js';
 import type { ApiRequest } from '../request/types.js';
 import { withRetries } from '../actions/retry.js';
@@ -35,6 +35,8 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   }
   const hooks = hooksFor(api, runtime.options.hooks);
   if (hooks) return handleHookedWrite(api, hooks, runtime, log ?? runtime.actionEnv.log);
+  const groups = missingDefaultGroups(api);
+  if (groups) return handleGroupedInsert(api, groups, runtime);
 
   const shape = shapeFor(api, runtime);
   if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
@@ -87,6 +89,62 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
         const response = renderResponse(shape.plan, result, shaped);
         // Rows fetched only for after-hooks are not the client's to receive.
         return wantedRows || response.body === null ? response : { ...response, status: response.status === 200 ? 204 : response.status, body: null };
+      },
+      { rollback: api.preferences.tx === 'rollback', session: sessionFor(dialect, api.caller ?? runtime.actionEnv.caller) },
+    ).catch((e: unknown) => {
+      throw toCatalogError(e, dialect);
+    }),
+  );
+}
+
+/**
+ * `Prefer: missing=default` on a bulk insert whose objects leave out different keys: the rows,
+ * grouped by the keys they give, or null when there is nothing to group (every object gives every
+ * key of `columns=`). Each group is inserted naming only its keys, so the database fills the others
+ * with their defaults, whatever each engine's way of spelling a default.
+ */
+function missingDefaultGroups(api: ApiRequest): Map<string, { keys: string[]; rows: Record<string, unknown>[] }> | null {
+  if (api.preferences.missing !== 'default' || api.action !== 'insert' || !api.body || !api.bodyColumns) return null;
+  const columns = api.bodyColumns;
+  if (api.body.rows.every((row) => columns.every((c) => c in row))) return null;
+  const groups = new Map<string, { keys: string[]; rows: Record<string, unknown>[] }>();
+  for (const row of api.body.rows) {
+    const keys = columns.filter((c) => c in row);
+    if (keys.length === 0) throw errors.invalidBody('Under Prefer: missing=default every object must give at least one column');
+    const id = keys.join('\u0000');
+    const group = groups.get(id) ?? { keys, rows: [] };
+    group.rows.push(row);
+    groups.set(id, group);
+  }
+  return groups;
+}
+
+/** One insert per group of rows, in one transaction; the answer lists the rows group by group. */
+async function handleGroupedInsert(api: ApiRequest, groups: Map<string, { keys: string[]; rows: Record<string, unknown>[] }>, runtime: Runtime): Promise<RenderedResponse> {
+  const dialect = runtime.dialect;
+  if (!dialect.transaction) throw errors.notImplemented(`Prefer: missing=default with objects that leave keys out on the ${dialect.name} engine`);
+  const parts = [...groups.values()].map(({ keys, rows }) =>
+    reshape({ ...api, columns: keys, bodyColumns: keys, body: { ...api.body!, rows, isArray: true, raw: JSON.stringify(rows), format: 'json' } }),
+  );
+  // Every part plans (and passes the rules' checks) before anything is written.
+  const shapes = parts.map((part) => {
+    const shape = shapeFor(part, runtime);
+    if (shape.plan.checks.length > 0) enforceChecks(shape.plan, part);
+    return shape;
+  });
+  return withRetries(() =>
+    dialect.transaction!(
+      async (db) => {
+        const rows: (readonly string[])[] = [];
+        let affected = 0;
+        for (let i = 0; i < parts.length; i++) {
+          const result = await executeQuery(shapes[i].plan, shapes[i].compiled, parts[i], dialect, { inTransaction: db });
+          if (result.kind === 'write') {
+            rows.push(...result.rows);
+            affected += result.affected;
+          }
+        }
+        return renderResponse(shapes[0].plan, { kind: 'write', rows, affected }, api);
       },
       { rollback: api.preferences.tx === 'rollback', session: sessionFor(dialect, api.caller ?? runtime.actionEnv.caller) },
     ).catch((e: unknown) => {
