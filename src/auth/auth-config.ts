@@ -64,7 +64,15 @@ export const AUTH = Type.Object(
     jwt: Type.Optional(EXTERNAL_JWT),
     /** Login and sign-up attempts per client address and per account. */
     rateLimit: Type.Optional(
-      Type.Object({ perIp: Type.Optional(RATE), perAccount: Type.Optional(RATE) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          perIp: Type.Optional(RATE),
+          perAccount: Type.Optional(RATE),
+          /** A Redis URL: the counters every rowgate process shares (`--workers`, several hosts). Default: this process's memory. */
+          redis: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
     ),
     /**
      * `rules` (default): rowgate applies `rules` on every engine. `database`: PostgreSQL's own

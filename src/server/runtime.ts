@@ -14,6 +14,7 @@ import type { ActionLogger, Caller } from '../actions/define-action.js';
 import { RoleViews } from '../auth/role-schema.js';
 import { createAuthenticator, type Authenticator } from '../auth/tokens/authenticator.js';
 import { createAccounts, type Accounts } from '../auth/accounts/index.js';
+import type { RedisRateLimitStore } from '../auth/redis-rate-limit.js';
 
 export interface CachedShape {
   readonly plan: RequestPlan;
@@ -47,6 +48,7 @@ export class Runtime {
     readonly options: ResolvedOptions,
     profiles: ReadonlyMap<string, Schema>,
     log: ActionLogger,
+    rateLimitStore: RedisRateLimitStore | null,
   ) {
     this.profiles = profiles;
     this.defaultProfile = profiles.keys().next().value ?? '';
@@ -54,18 +56,36 @@ export class Runtime {
     this.roleViews = options.auth && (options.auth.mode ?? 'rules') === 'rules' ? new RoleViews(options.rules ?? {}) : null;
     const secret = options.auth?.jwtSecret ?? null;
     this.authenticator = options.auth ? createAuthenticator(options.auth, secret) : null;
-    this.accounts = options.auth && secret ? createAccounts(dialect, { secret, config: options.auth }) : null;
+    this.rateLimitStore = rateLimitStore;
+    this.accounts =
+      options.auth && secret ? createAccounts(dialect, { secret, config: options.auth, ...(this.rateLimitStore ? { rateLimitStore: this.rateLimitStore } : {}) }) : null;
   }
 
   /** Each role's view of the schema, when auth rules decide access (auth configured, mode `rules`). */
   readonly roleViews: RoleViews | null;
   /** Decides each request's caller; null without auth configured (everyone is anonymous). */
   readonly authenticator: Authenticator | null;
+  /** Login and sign-up counters shared through Redis (`auth.rateLimit.redis`), else null (in memory). */
+  private readonly rateLimitStore: RedisRateLimitStore | null;
   /** Sign-up, sign-in and sessions at /auth/v1; null without a jwtSecret. */
   readonly accounts: Accounts | null;
 
   static async start(dialect: Dialect, options: ResolvedOptions, log: ActionLogger = silentLog): Promise<Runtime> {
-    const runtime = new Runtime(dialect, options, await introspectAll(dialect, 1), log);
+    // ioredis is loaded only when the config names a Redis for the rate limits.
+    const redisUrl = options.auth?.rateLimit?.redis;
+    const store = redisUrl
+      ? (await import('../auth/redis-rate-limit.js')).RedisRateLimitStore.connect(redisUrl, (e) =>
+          log.warn({ err: e.message }, 'rate limits: Redis unreachable, counting in this process meanwhile'),
+        )
+      : null;
+    let profiles: Map<string, Schema>;
+    try {
+      profiles = await introspectAll(dialect, 1);
+    } catch (e) {
+      await store?.close();
+      throw e;
+    }
+    const runtime = new Runtime(dialect, options, profiles, log, store);
     runtime.checkRules();
     return runtime;
   }
@@ -131,6 +151,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    await this.rateLimitStore?.close();
     await this.dialect.driver.close();
   }
 }
