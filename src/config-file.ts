@@ -32,6 +32,7 @@ const SERVER = Type.Object(
     title: Type.Optional(Type.String()),
     serverTiming: Type.Optional(Type.Boolean()),
     sqliteReadWorkers: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
+    postgresTransactionPooler: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

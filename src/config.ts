@@ -37,6 +37,8 @@ export interface RowgateOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Title of the OpenAPI document. */
   readonly title?: string;
+  /** PostgreSQL behind a pooler in transaction mode (PgBouncer): every statement in a transaction that sets rowgate's settings LOCAL. Default false. */
+  readonly postgresTransactionPooler?: boolean;
   /** SQLite: processes that run reads which may be long, so they can be stopped (docs/engine-sqlite.md). 0 keeps every read in this process. Default 2. */
   readonly sqliteReadWorkers?: number;
   /** Time each pipeline stage in a `Server-Timing` header. Default: only at log level debug. */
@@ -53,7 +55,8 @@ export interface RowgateOptions {
   readonly cors?: CorsConfig;
 }
 
-export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas' | 'auth' | 'rules' | 'cors' | 'sqliteReadWorkers'>> & {
+export type ResolvedOptions = Required<Omit<RowgateOptions, 'logStream' | 'anon' | 'actions' | 'hooks' | 'schemas' | 'auth' | 'rules' | 'cors' | 'sqliteReadWorkers' | 'postgresTransactionPooler'>> & {
+  readonly postgresTransactionPooler: boolean | undefined;
   readonly sqliteReadWorkers: number | undefined;
   readonly auth: AuthConfig | undefined;
   readonly rules: RulesConfig | undefined;
@@ -124,6 +127,7 @@ export function resolveOptions(options: RowgateOptions): ResolvedOptions {
     hooks: options.hooks ?? {},
     // The secret may come from the environment, so it never has to sit in a config file.
     sqliteReadWorkers: options.sqliteReadWorkers,
+    postgresTransactionPooler: options.postgresTransactionPooler,
     auth: options.auth && !options.auth.jwtSecret && process.env.ROWGATE_JWT_SECRET ? { ...options.auth, jwtSecret: process.env.ROWGATE_JWT_SECRET } : options.auth,
     rules: options.rules,
     cors: options.cors,

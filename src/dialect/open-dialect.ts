@@ -26,6 +26,8 @@ export interface DialectOptions {
   /** Server engines give up on a connection before a request would time out. */
   readonly requestTimeoutMs: number;
   readonly poolSize: number;
+  /** PostgreSQL behind a pooler in transaction mode (PgBouncer): settings per transaction only. */
+  readonly postgresTransactionPooler?: boolean | undefined;
   /** SQLite: the read worker processes (docs/engine-sqlite.md); undefined: the default. */
   readonly sqliteReadWorkers?: number | undefined;
   /** PostgreSQL: the schemas served, the first the default (issue 4's profiles). */
@@ -56,7 +58,7 @@ export async function openDialect(url: string, options: DialectOptions): Promise
         ...(options.sqliteReadWorkers !== undefined ? { readWorkers: options.sqliteReadWorkers } : {}),
       });
     case 'postgres':
-      return (await import('./postgres/postgres-dialect.js')).openPostgresDialect(target.location, { ...options, rowLevelSecurity });
+      return (await import('./postgres/postgres-dialect.js')).openPostgresDialect(target.location, { ...options, rowLevelSecurity, transactionPooler: options.postgresTransactionPooler ?? false });
     case 'mysql':
       return (await import('./mysql/mysql-dialect.js')).openMysqlDialect(target.location, options);
   }

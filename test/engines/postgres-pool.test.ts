@@ -19,6 +19,9 @@ CREATE VIEW prepared AS SELECT name, statement FROM pg_prepared_statements;
 CREATE TABLE bumps (n serial PRIMARY KEY);
 CREATE FUNCTION bump() RETURNS integer LANGUAGE sql VOLATILE AS 'INSERT INTO bumps DEFAULT VALUES RETURNING n';
 CREATE VIEW bumping AS SELECT bump() AS n;
+CREATE VIEW settings AS SELECT current_setting('default_transaction_read_only') AS session_read_only,
+  current_setting('transaction_read_only') AS read_only, current_setting('TimeZone') AS zone,
+  current_setting('statement_timeout') AS timeout;
 `;
 
 describe.skipIf(reason !== null)('postgres driver and pool', () => {
@@ -102,6 +105,20 @@ describe.skipIf(reason !== null)('postgres driver and pool', () => {
     expect(res.status).toBe(405);
     expect(res.json().code).toBe('25006');
     expect(await s.query('select count(*) as n from bumps')).toEqual([{ n: 0 }]);
+  });
+
+  it('sets the session up at connect time, or per transaction behind a transaction pooler', async () => {
+    const plain = await start({ statementTimeoutMs: 4000 });
+    // A plain read runs alone, on the connection's own settings: read-only by default, UTC, the timeout.
+    expect((await plain.request({ url: '/settings' })).json()).toEqual([{ session_read_only: 'on', read_only: 'on', zone: 'UTC', timeout: '4s' }]);
+    const pooled = await start({ statementTimeoutMs: 4000, postgresTransactionPooler: true });
+    // Behind PgBouncer nothing may be set per connection: the transaction sets it all LOCAL.
+    expect((await pooled.request({ url: '/settings' })).json()).toEqual([{ session_read_only: 'off', read_only: 'on', zone: 'UTC', timeout: '4s' }]);
+    // Writes work either way, and a GET still cannot write.
+    for (const s of [plain, pooled]) {
+      expect((await s.request({ method: 'POST', url: '/bumps', body: {} })).status).toBe(201);
+      expect((await s.request({ url: '/bumping' })).status).toBe(405);
+    }
   });
 
   it('replaces connections the server terminates while they are idle', async () => {

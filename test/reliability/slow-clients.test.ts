@@ -74,6 +74,10 @@ function runTool(args: string[], limitMs: number): Promise<{ code: number | null
 }
 
 const engines = SOAK ? selectedEngines() : selectedEngines().filter((e) => e.name === 'sqlite');
+// The fast version runs on SQLite only; without it selected the file still says why it ran nothing.
+describe.skipIf(engines.length > 0)('slow clients', () => {
+  it.skip('the fast version needs SQLite (DIALECTS leaves it out); the soak runs every engine', () => {});
+});
 for (const engine of engines) {
   const reason = missing ?? (await shopUnavailable(engine));
   if (reason && !missing) console.warn(`slow clients: skipping ${engine.name}: ${reason}`);

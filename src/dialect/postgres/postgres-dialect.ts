@@ -27,13 +27,19 @@ export interface PostgresOptions {
   readonly schemas?: readonly string[];
   /** `auth.mode: 'database'`: transactions set the caller's role and JWT claims (DbSession). */
   readonly rowLevelSecurity?: boolean;
+  /**
+   * Behind a pooler in transaction mode (PgBouncer) session settings do not stick to a client:
+   * then every statement runs in a transaction that sets them LOCAL, and no startup parameters
+   * are sent (PgBouncer refuses unknown ones). Default false: reads and single writes run alone.
+   */
+  readonly transactionPooler?: boolean;
 }
 
 const MAX_CONNECTION_TIMEOUT_MS = 5000;
 
 export function openPostgresDialect(url: string, options: PostgresOptions): Dialect {
   const connectionTimeoutMs = options.connectionTimeoutMs ?? Math.min(MAX_CONNECTION_TIMEOUT_MS, options.requestTimeoutMs ?? MAX_CONNECTION_TIMEOUT_MS);
-  const pool = new pg.Pool({
+  const config = (readOnly: boolean): pg.PoolConfig => ({
     connectionString: url,
     max: options.poolSize,
     // Bounds both opening a connection and waiting for a free one, so an outage is a quick 503, not a hang.
@@ -47,12 +53,22 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     // statement then runs without BEGIN/COMMIT, one round trip instead of three. Sessions are
     // read-only by default, so such a read cannot write even through a view over a volatile
     // function; writes begin with an explicit BEGIN READ WRITE.
-    statement_timeout: Math.max(1, Math.floor(options.statementTimeoutMs)),
-    options: '-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c default_transaction_read_only=on',
+    ...(options.transactionPooler
+      ? {}
+      : {
+          statement_timeout: Math.max(1, Math.floor(options.statementTimeoutMs)),
+          options: `-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1${readOnly ? ' -c default_transaction_read_only=on' : ''}`,
+        }),
   });
+  const pool = new pg.Pool(config(true));
+  // A write of one statement that needs no transaction around it (no rollback, no check, no caller
+  // to set) runs alone on a read-write connection: one round trip instead of three. Opened lazily,
+  // so a read-only workload holds no such connections.
+  const writePool = new pg.Pool(config(false));
   // An idle client's error (the server restarted, a proxy cut it) is reported here; without a
   // listener Node would throw it and end the process. The pool has already dropped that client.
   pool.on('error', () => {});
+  writePool.on('error', () => {});
   const kysely = new Kysely<any>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
@@ -62,7 +78,8 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     },
   });
   const schema = options.schemas?.[0] ?? 'public';
-  const driver = new PostgresDriver(pool, {
+  const driver = new PostgresDriver(pool, writePool, {
+    singleStatements: !options.transactionPooler,
     poolSize: options.poolSize,
     statementTimeoutMs: options.statementTimeoutMs,
     pingTimeoutMs: Math.min(2000, connectionTimeoutMs),

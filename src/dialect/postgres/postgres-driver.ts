@@ -19,6 +19,8 @@ export interface PostgresDriverOptions {
   readonly pingTimeoutMs: number;
   /** Connections in the pool: how many a restart can leave dead at once. */
   readonly poolSize: number;
+  /** Reads and writes of one statement run alone on connections set up at connect time (no pooler in transaction mode). */
+  readonly singleStatements: boolean;
 }
 
 /** Every value as the text PostgreSQL sent: the row JSON is forwarded, counts are converted here. */
@@ -89,6 +91,8 @@ export class PostgresDriver implements Driver {
 
   constructor(
     private readonly pool: pg.Pool,
+    /** Read-write connections for writes of one statement in autocommit. */
+    private readonly writePool: pg.Pool,
     private readonly options: PostgresDriverOptions,
   ) {
     const ms = Math.max(1, Math.floor(options.statementTimeoutMs));
@@ -104,7 +108,7 @@ export class PostgresDriver implements Driver {
   async read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult> {
     // One statement with nothing to set per request: the connection's own settings (pool options)
     // suffice, and a SELECT compiled from a plan changes nothing, so no transaction is needed.
-    if (!count && !session) {
+    if (!count && !session && this.options.singleStatements) {
       return this.transaction('single', undefined, async (tx) => {
         const result = (await tx.run(main)).rows;
         const last = result.length > 0 ? result[result.length - 1] : null;
@@ -133,6 +137,13 @@ export class PostgresDriver implements Driver {
       const result: WriteResult = { rows: options.returnsRows ? (res.rows as string[][]) : [], affected: res.rowCount ?? res.rows.length };
       options.check?.(result);
       return result;
+    }
+    if (!options.rollback && !options.check && !options.session && this.options.singleStatements) {
+      // One statement is atomic by itself: no BEGIN/COMMIT round trips around it.
+      return this.transaction('single-write', undefined, async (tx) => {
+        const res = await tx.run(bind(compiled.main));
+        return { rows: options.returnsRows ? (res.rows as string[][]) : [], affected: res.rowCount ?? res.rows.length };
+      }, 0, this.writePool);
     }
     return this.transaction('write', options.session, async (tx) => {
       const res = await tx.run(bind(compiled.main));
@@ -197,6 +208,7 @@ export class PostgresDriver implements Driver {
   }
 
   async close(): Promise<void> {
+    await this.writePool.end();
     await this.pool.end();
   }
 
@@ -208,23 +220,27 @@ export class PostgresDriver implements Driver {
    * fresh connection, so the first request after a restart does not fail for nothing.
    */
   private async transaction<T>(
-    mode: 'read' | 'write' | 'single',
+    mode: 'read' | 'write' | 'single' | 'single-write',
     session: DbSession | undefined,
     work: (tx: Transaction) => Promise<T>,
     attempt = 0,
+    pool: pg.Pool = this.pool,
   ): Promise<T> {
-    const tx = new Transaction(await this.pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
+    const tx = new Transaction(await pool.connect(), this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
     try {
-      if (mode !== 'single') await tx.begin(this.prelude[mode], session);
+      if (mode === 'read' || mode === 'write') await tx.begin(this.prelude[mode], session);
       const result = await work(tx);
       tx.release(this.isWornOut(tx.client));
       return result;
     } catch (e) {
-      if (mode !== 'single') await tx.rollback();
+      if (mode === 'read' || mode === 'write') await tx.rollback();
       tx.release(this.isWornOut(tx.client));
       // After a restart every idle connection is dead, and each may be handed out before the pool
       // hears of it: try again on another, up to the pool's size, before calling it an outage.
-      if (attempt < this.options.poolSize && tx.droppedBy(e) && (mode !== 'write' || !tx.begun)) return this.transaction(mode, session, work, attempt + 1);
+      // A write sent alone may have happened before its connection died: it is never tried again.
+      if (attempt < this.options.poolSize && mode !== 'single-write' && tx.droppedBy(e) && (mode !== 'write' || !tx.begun)) {
+        return this.transaction(mode, session, work, attempt + 1, pool);
+      }
       throw tx.lost ?? e;
     }
   }
