@@ -53,7 +53,8 @@ export async function executeQuery(
       returnsRows: compiled.returns.body || compiled.returns.key,
       // In a caller's transaction the caller rolls back (tx=rollback) at its end.
       rollback: plan.rollback && !options.inTransaction,
-      check: (r) => checkWrite(plan, r),
+      // Only when there is something to check: a write without a check may run without a transaction.
+      ...(plan.maxAffected !== null || (plan.singular === 'object' && plan.returnPreference === 'representation') ? { check: (r: WriteResult) => checkWrite(plan, r) } : {}),
       inTransaction: options.inTransaction,
       ...(session ? { session } : {}),
     });
