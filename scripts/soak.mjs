@@ -10,9 +10,7 @@
 // is random unless given, so each soak explores; the files print the seed they used.
 // Extra arguments go to vitest (e.g. a file name, or --no-file-parallelism).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runVitest } from './vitest-counts.mjs';
 
 const started = Date.now();
 
@@ -31,32 +29,12 @@ const env = {
 };
 console.log(`soak: RELIABILITY_SOAK=1 RELIABILITY_RUNS=${env.RELIABILITY_RUNS} RELIABILITY_SEED=${env.RELIABILITY_SEED}${env.DIALECTS ? ` DIALECTS=${env.DIALECTS}` : ''}`);
 
-const dir = mkdtempSync(join(tmpdir(), 'rowgate-soak-'));
-const report = join(dir, 'report.json');
 const extra = process.argv.slice(2);
 // Soak tests without a timeout of their own run far longer than the config's fast-suite default.
-const args = [
-  'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+const { status, passed, failed, skipped } = runVitest('soak', [
   '--testTimeout=1800000', '--hookTimeout=600000',
   ...(extra.some((a) => !a.startsWith('-')) ? extra : ['test/reliability', ...extra]),
-];
-const run = spawnSync('npx', args, { stdio: 'inherit', env });
-
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-try {
-  const json = JSON.parse(readFileSync(report, 'utf8'));
-  passed = json.numPassedTests;
-  failed = json.numFailedTests;
-  skipped = json.numPendingTests + json.numTodoTests;
-  // A file that fails to load has no tests to count; count it as a failure so it is never silent.
-  failed += (json.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-} catch {
-  failed = Math.max(failed, 1);
-  console.error('soak: vitest wrote no JSON report');
-}
-rmSync(dir, { recursive: true, force: true });
+], env);
 console.log(`soak: finished in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+process.exit(status === 0 && failed === 0 ? 0 : 1);

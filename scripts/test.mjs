@@ -2,9 +2,7 @@
 // The test command (`npm test`): runs vitest, then prints the one closing line CI reads,
 // "N passed, N failed, N skipped", from vitest's JSON report, and says which engines were skipped.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runVitest } from './vitest-counts.mjs';
 
 // Tests that start the real binary run dist/, so build it from the current sources first.
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -17,30 +15,11 @@ if (build.status !== 0) {
 const engines = await engineReport();
 console.log(`test: engines ${engines.map((e) => `${e.name} ${e.reason ? `SKIPPED (${e.reason})` : 'ok'}`).join(', ')}`);
 
-const dir = mkdtempSync(join(tmpdir(), 'rowgate-test-'));
-const report = join(dir, 'report.json');
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
-const run = spawnSync('npx', args, { stdio: 'inherit', env: process.env });
-
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-try {
-  const json = JSON.parse(readFileSync(report, 'utf8'));
-  passed = json.numPassedTests;
-  failed = json.numFailedTests;
-  skipped = json.numPendingTests + json.numTodoTests;
-  // A suite that fails to load has no tests to count; count it as a failure so it is never silent.
-  failed += (json.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-} catch {
-  failed = Math.max(failed, 1);
-  console.error('test: vitest wrote no JSON report');
-}
-rmSync(dir, { recursive: true, force: true });
+const { status, passed, failed, skipped } = runVitest('test', process.argv.slice(2));
 const skippedEngines = engines.filter((e) => e.reason).map((e) => e.name);
 if (skippedEngines.length > 0) console.log(`test: engines skipped on this machine: ${skippedEngines.join(', ')} (their suites did not run)`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+process.exit(status === 0 && failed === 0 ? 0 : 1);
 
 async function engineReport() {
   const wanted = process.env.DIALECTS?.split(',').map((s) => s.trim());
