@@ -98,6 +98,12 @@ export interface Dialect {
   /** The namespaces served as profiles (PostgreSQL schemas), the first the default; absent: one. */
   readonly namespaces?: readonly string[];
   /**
+   * A namespace of rowgate's own for its tables (accounts), where the engine has namespaces a
+   * connection can use at no extra privilege (PostgreSQL schemas); absent: prefixed tables in the
+   * served one.
+   */
+  readonly internalNamespace?: string;
+  /**
    * `auth.mode: 'database'`: the database's row-level security decides, so every transaction
    * takes the caller's DbSession (execute/execute-query.ts `sessionFor`). Only PostgreSQL.
    */

@@ -53,13 +53,12 @@ interface Layout {
   readonly tokens: string;
 }
 
-export const POSTGRES_SCHEMA = 'rowgate';
 export const TABLE_PREFIX = '_rowgate_auth_';
 
-/** The one place the engine decides where the tables go (see the module comment for why). */
-export function layoutFor(dialect: Pick<Dialect, 'name'>): Layout {
-  return dialect.name === 'postgres'
-    ? { schema: POSTGRES_SCHEMA, users: 'users', tokens: 'refresh_tokens' }
+/** Where the tables go: the dialect's own namespace when it has one, else prefixed tables (see the module comment). */
+export function layoutFor(dialect: Pick<Dialect, 'internalNamespace'>): Layout {
+  return dialect.internalNamespace
+    ? { schema: dialect.internalNamespace, users: 'users', tokens: 'refresh_tokens' }
     : { schema: null, users: `${TABLE_PREFIX}users`, tokens: `${TABLE_PREFIX}refresh_tokens` };
 }
 

@@ -49,5 +49,5 @@ export function bindAuthRoutes(app: FastifyInstance, accounts: Accounts): void {
 export { Accounts, type LogoutScope } from './accounts.js';
 export { AuthError } from './auth-errors.js';
 export { AUTH_PREFIX } from './auth-routes.js';
-export { layoutFor, POSTGRES_SCHEMA, TABLE_PREFIX } from './account-store.js';
+export { layoutFor, TABLE_PREFIX } from './account-store.js';
 export type { SessionJson, UserJson } from './wire-shapes.js';

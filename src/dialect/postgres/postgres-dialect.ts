@@ -94,6 +94,8 @@ export function openPostgresDialect(url: string, options: PostgresOptions): Dial
     callFunction: (fn, args, opts) =>
       driver.session((db) => callFunction(db, fn, args), { readOnly: fn.readOnly, rollback: opts.rollback, session: opts.session }),
     namespaces: options.schemas && options.schemas.length > 0 ? [...options.schemas] : ['public'],
+    // rowgate's own accounts live in the schema `rowgate`, which config.ts never lets be served.
+    internalNamespace: 'rowgate',
     introspect: async (version: number, namespace?: string): Promise<Schema> => introspectPostgres(pool, namespace ?? schema, version),
     toDriverValue: toPostgresValue,
     toSearchQuery: checkSearchQuery,
