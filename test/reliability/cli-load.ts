@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunningCli } from '../helpers/cli-process.js';
+import type { EngineDatabase } from '../helpers/engines.js';
 
 /** `RELIABILITY_SOAK=1` runs the issue's full counts; otherwise the fast versions for `npm test`. */
 export const SOAK = process.env.RELIABILITY_SOAK === '1';
@@ -82,3 +84,23 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Money compared in cents, whatever type the engine returned it as. */
 export const cents = (v: unknown) => Math.round(Number(v) * 100);
+
+/**
+ * Sets `products` (by id) to `stock` and returns every product's stock before the run and the
+ * first order id the run can make, for the stock + sold == start check.
+ */
+export async function stockBaseline(database: EngineDatabase, products: readonly number[], stock: number): Promise<{ startStock: Map<number, number>; firstOrder: number }> {
+  await database.query(`update products set stock = ${stock} where id in (${products.join(', ')})`);
+  const startStock = new Map<number, number>();
+  for (const row of await database.query('select id, stock from products')) startStock.set(Number(row.id), Number(row.stock));
+  const [max] = await database.query('select max(id) as id from orders');
+  return { startStock, firstOrder: Number(max.id) + 1 };
+}
+
+/** Kills a CLI server still running (a test that failed half-way) and waits for it to go. */
+export async function killIfRunning(server: RunningCli | null): Promise<void> {
+  if (server && server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+}

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli-process.js';
 import { selectedEngines, type EngineDatabase } from '../helpers/engines.js';
 import '../helpers/all-engines.js';
-import { call, cents, runSeed, seededRandom, sleep, SOAK, workDir } from './cli-load.js';
+import { killIfRunning, stockBaseline, call, cents, runSeed, seededRandom, sleep, SOAK, workDir } from './cli-load.js';
 
 const CYCLES = SOAK ? 30 : 5;
 const WORKERS = 6;
@@ -45,23 +45,17 @@ for (const engine of selectedEngines()) {
     let dir: ReturnType<typeof workDir>;
     let server: RunningCli | null = null;
     /** Stock of every product before the first write, and the largest order id then. */
-    const startStock = new Map<number, number>();
+    let startStock = new Map<number, number>();
     let firstOrder = 0;
 
     beforeAll(async () => {
       database = await engine.createShop!();
       dir = workDir();
-      await database.query(`update products set stock = ${STOCK} where id in (${PRODUCTS.join(', ')})`);
-      for (const row of await database.query('select id, stock from products')) startStock.set(Number(row.id), Number(row.stock));
-      const [max] = await database.query('select max(id) as id from orders');
-      firstOrder = Number(max.id) + 1;
+      ({ startStock, firstOrder } = await stockBaseline(database, PRODUCTS, STOCK));
     }, 60_000);
 
     afterAll(async () => {
-      if (server && server.child.exitCode === null && server.child.signalCode === null) {
-        server.child.kill('SIGKILL');
-        await server.exited;
-      }
+      await killIfRunning(server);
       await database?.drop();
       dir?.remove();
     });

@@ -22,7 +22,7 @@ import { startCli, type RunningCli } from '../helpers/cli-process.js';
 import { selectedEngines, type EngineDatabase } from '../helpers/engines.js';
 import '../helpers/all-engines.js';
 import { errorShapeProblem } from './shop-under-test.js';
-import { call, cents, runSeed, seededRandom, sleep, SOAK, workDir, type Answer } from './cli-load.js';
+import { killIfRunning, stockBaseline, call, cents, runSeed, seededRandom, sleep, SOAK, workDir, type Answer } from './cli-load.js';
 
 const ROUNDS = SOAK ? 10 : 1;
 const IN_FLIGHT = 50;
@@ -51,23 +51,18 @@ for (const engine of selectedEngines()) {
     let database: EngineDatabase;
     let dir: ReturnType<typeof workDir>;
     let server: RunningCli | null = null;
-    const startStock = new Map<number, number>();
+    /** Stock of every product before the first write, and the largest order id then. */
+    let startStock = new Map<number, number>();
     let firstOrder = 0;
 
     beforeAll(async () => {
       database = await engine.createShop!();
       dir = workDir();
-      await database.query(`update products set stock = ${STOCK} where id in (${PRODUCTS.join(', ')})`);
-      for (const row of await database.query('select id, stock from products')) startStock.set(Number(row.id), Number(row.stock));
-      const [max] = await database.query('select max(id) as id from orders');
-      firstOrder = Number(max.id) + 1;
+      ({ startStock, firstOrder } = await stockBaseline(database, PRODUCTS, STOCK));
     }, 60_000);
 
     afterAll(async () => {
-      if (server && server.child.exitCode === null && server.child.signalCode === null) {
-        server.child.kill('SIGKILL');
-        await server.exited;
-      }
+      await killIfRunning(server);
       await database?.drop();
       dir?.remove();
     });
