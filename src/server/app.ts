@@ -3,28 +3,39 @@
  * one bind per feature. The only module that knows about Fastify and HTTP framing.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { rowgateError } from '../errors/catalog.js';
 import { RowgateError } from '../errors/rowgate-error.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { bindDocs } from '../openapi/bind-docs.js';
-import type { HttpInput } from '../request/api-request.js';
-import { handleRequest } from './handle-request.js';
-import { toRowgateError } from './error-reply.js';
 import type { Runtime } from './runtime.js';
 import fastifyCors from '@fastify/cors';
 import type { ActionDefinition, Caller } from '../actions/define-action.js';
 import type { CorsConfig } from '../auth/auth-config.js';
 import { SERVICE_ROLE } from '../auth/role-schema.js';
 import { bindAuthRoutes } from '../auth/accounts/index.js';
+import { answerData, callerOf, DATA_METHODS, errorAnswer, JSON_TYPE, MOUNTS, requestIdOf } from './data-route.js';
+import { Deadlines } from './deadlines.js';
+import { DirectLane } from './direct-lane.js';
 
-/** Where the data API is mounted: at the root (PostgREST) and under /rest/v1 (where supabase-js looks). */
-const MOUNTS = ['', '/rest/v1'] as const;
-const DATA_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'] as const;
+/** Fastify's default, which a server of our own must set itself. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 export function buildApp(runtime: Runtime): FastifyInstance {
   const { options } = runtime;
+  // Set once Fastify exists; the server is made inside Fastify's constructor, before that.
+  let lane: DirectLane | null = null;
   const app = Fastify({
+    // Node's server, with reads of the data routes taken by the direct lane (direct-lane.ts) and
+    // everything else handed to Fastify.
+    serverFactory: (fastifyHandler) => {
+      const server = http.createServer((req, res) => {
+        if (lane === null || !lane.serve(req, res)) fastifyHandler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = options.requestTimeoutMs;
+      return server;
+    },
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel, stream: options.logStream },
     // rowgate writes its own single line per request (bindRequestLog) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -32,7 +43,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     requestTimeout: options.requestTimeoutMs,
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : nextRequestId()),
+    genReqId: (req) => requestIdOf(req.headers),
     // Requests that reach an open connection while closing are still served, not refused with a non-JSON 503.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
@@ -46,6 +57,12 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     },
   });
   bindRowgate(app, runtime);
+  // CORS headers come from the plugin on every answer, so with CORS every request goes through Fastify.
+  if (!options.cors) {
+    const directLane = new DirectLane(runtime, options.logLevel === 'silent' ? null : app.log);
+    app.addHook('onClose', async () => directLane.close());
+    lane = directLane;
+  }
   return app;
 }
 
@@ -98,9 +115,8 @@ function bindRequestLog(app: FastifyInstance): void {
 
 function bindErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, req, reply) => {
-    const e = toRowgateError(error);
-    if (e.status >= 500) req.log.error({ err: e.cause ?? error, code: e.code }, e.message);
-    void reply.code(e.status).headers(e.headers).type('application/json; charset=utf-8').send(JSON.stringify(e));
+    const { error: e, body } = errorAnswer(error, req.log);
+    void reply.code(e.status).headers(e.headers).type(JSON_TYPE).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = rowgateError('PGRST125', `Invalid path specified in request URL: ${req.url.split('?', 1)[0]}`);
@@ -164,22 +180,15 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
     // Inside a plugin registered with a prefix, raw URLs still carry that prefix.
     const strip = app.prefix.length + mount.length;
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-      const caller = runtime.authenticator ? await runtime.authenticator.authenticate(req.headers) : undefined;
-      if (!caller) checkAnonAccess(runtime, req.method);
-      const url = req.raw.url ?? '/';
-      const q = url.indexOf('?');
-      const input: HttpInput = {
-        method: req.method,
-        path: (q < 0 ? url : url.slice(0, q)).slice(strip) || '/',
-        query: q < 0 ? '' : url.slice(q + 1),
-        headers: req.headers,
-        body: typeof req.body === 'string' ? req.body : null,
-        ...(caller ? { caller } : {}),
-      };
-      if (req.method === 'OPTIONS') return reply.code(200).header('allow', DATA_METHODS.join(', ')).send();
-      const deadline = deadlines.track(reply);
+      if (req.method === 'OPTIONS') {
+        await callerOf(runtime, req.method, req.headers);
+        return reply.code(200).header('allow', DATA_METHODS.join(', ')).send();
+      }
+      const deadline = deadlines.track(() => {
+        if (!reply.sent) void reply.send(rowgateError('RG504', `The request took longer than ${deadlines.ms} ms`));
+      });
       try {
-        const response = await handleRequest(input, runtime, req.log);
+        const response = await answerData(runtime, req.method, req.raw.url ?? '/', strip, req.headers, typeof req.body === 'string' ? req.body : null, req.log);
         if (reply.sent) return reply;
         return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
       } catch (e) {
@@ -195,16 +204,6 @@ function bindData(app: FastifyInstance, runtime: Runtime): void {
     };
     app.route({ method: [...DATA_METHODS], url: `${mount}/:table`, handler });
     app.route({ method: [...DATA_METHODS], url: `${mount}/:table/:id`, handler });
-  }
-}
-
-/** Without auth configured the `anon` option is the whole policy: read-only or no access at all. */
-function checkAnonAccess(runtime: Runtime, method: string): void {
-  const anon = runtime.options.anon;
-  if (anon === 'write') return;
-  if (anon === 'none') throw rowgateError('PGRST302', 'Anonymous access is disabled', { headers: { 'www-authenticate': 'Bearer' } });
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
-    throw rowgateError('42501', 'permission denied: anonymous callers may only read', { headers: { 'www-authenticate': 'Bearer' } });
   }
 }
 
@@ -229,55 +228,6 @@ function bindCors(app: FastifyInstance, cors: CorsConfig | undefined): void {
     // rowgate's routes answer OPTIONS themselves; the plugin's preflight handler runs first.
     hideOptionsRoute: true,
   });
-}
-
-/**
- * Request deadlines without a timer per request: one sweep, a tenth of the timeout apart, answers
- * 504 for every request past its deadline. Requests share one timeout, so insertion order is
- * deadline order and the sweep stops at the first entry still in time.
- */
-class Deadlines {
-  private readonly open = new Set<{ readonly at: number; readonly reply: FastifyReply }>();
-  private sweep: NodeJS.Timeout | null = null;
-
-  constructor(private readonly ms: number) {}
-
-  track(reply: FastifyReply): { readonly at: number; readonly reply: FastifyReply } {
-    const entry = { at: performance.now() + this.ms, reply };
-    this.open.add(entry);
-    if (!this.sweep) {
-      this.sweep = setInterval(() => this.expire(), Math.max(10, Math.min(1000, this.ms / 10)));
-      this.sweep.unref();
-    }
-    return entry;
-  }
-
-  done(entry: { readonly at: number; readonly reply: FastifyReply }): void {
-    this.open.delete(entry);
-  }
-
-  stop(): void {
-    if (this.sweep) clearInterval(this.sweep);
-    this.sweep = null;
-  }
-
-  private expire(): void {
-    const now = performance.now();
-    for (const entry of this.open) {
-      if (entry.at > now) return;
-      this.open.delete(entry);
-      if (!entry.reply.sent) void entry.reply.send(rowgateError('RG504', `The request took longer than ${this.ms} ms`));
-    }
-    if (this.open.size === 0) this.stop();
-  }
-}
-
-/** Request ids for the log: a random prefix per process and a counter, unique without a UUID each. */
-const ID_PREFIX = randomUUID().slice(0, 8);
-let requestCounter = 0;
-function nextRequestId(): string {
-  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${ID_PREFIX}-${requestCounter.toString(36)}`;
 }
 
 function isLoopbackAddress(ip: string): boolean {
