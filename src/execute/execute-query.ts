@@ -8,7 +8,7 @@ import { errors, rowgateError } from '../errors/catalog.js';
 import { isRowgateError, type RowgateError } from '../errors/rowgate-error.js';
 import type { CompiledPlan, CompiledRead } from '../compile/sql-compiler.js';
 import type { Param } from '../plan/plan-nodes.js';
-import type { DbSession, Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
+import type { BoundQuery, DbSession, Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
 import type { Caller } from '../actions/define-action.js';
 import { SERVICE_ROLE } from '../auth/role-schema.js';
 import type { Kysely } from 'kysely';
@@ -39,8 +39,8 @@ export async function executeQuery(
     // Row-level security mode only; the default path passes nothing.
     const session = dialect.rowLevelSecurity ? sessionFor(dialect, api.caller) : undefined;
     if (compiled.kind === 'read') {
-      const stream = await streamed(plan, compiled, api, dialect, session);
-      if (stream) return stream;
+      const stream = streamed(plan, compiled, api, dialect, session);
+      if (stream) return await stream;
       return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect, session)) };
     }
     if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
@@ -68,30 +68,34 @@ export async function executeQuery(
 /**
  * CSV and NDJSON, and any read that may exceed STREAM_ABOVE_ROWS, stream when the engine can:
  * memory stays flat however many rows an export has. Singular, HEAD and keyset reads never do.
+ * Null, decided without waiting, for a read that does not stream.
  */
-async function streamed(
+function streamed(
   plan: RequestPlan,
   compiled: CompiledRead,
   api: ApiRequest,
   dialect: Dialect,
   session: DbSession | undefined,
-): Promise<ExecuteResult | null> {
+): Promise<ExecuteResult> | null {
   const query = plan.query;
   const stream = dialect.driver.stream?.bind(dialect.driver);
   if (!stream || query.kind !== 'read' || !query.limit || plan.singular || plan.headersOnly || query.keyset) return null;
   const bound = (param: Param) => Number(bindQuery({ sql: '', params: [param] }, api, dialect).params[0]);
   const limit = bound(query.limit);
   if (plan.media !== 'csv' && plan.media !== 'ndjson' && limit <= STREAM_ABOVE_ROWS) return null;
-  // The count runs first, so Content-Range is known before the first byte is sent.
-  const total = compiled.count ? Number((await dialect.driver.read(bindQuery(compiled.count, api, dialect), null, session)).rows[0]) : null;
-  return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect), undefined, session), total, offset: query.offset ? bound(query.offset) : 0, limit };
+  const offset = query.offset ? bound(query.offset) : 0;
+  return (async (): Promise<ExecuteResult> => {
+    // The count runs first, so Content-Range is known before the first byte is sent.
+    const total = compiled.count ? Number((await dialect.driver.read(bindQuery(compiled.count, api, dialect), null, session)).rows[0]) : null;
+    return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect), undefined, session), total, offset, limit };
+  })();
 }
 
 /**
  * Prefer: count=exact counts with the read; planned takes the planner's estimate where the engine
  * has one; estimated takes the estimate, but counts exactly when it is small (below max rows).
  */
-async function readCounted(
+function readCounted(
   plan: RequestPlan,
   compiled: CompiledRead,
   api: ApiRequest,
@@ -101,7 +105,11 @@ async function readCounted(
   const main = bindQuery(compiled.main, api, dialect);
   const exact = compiled.count ? bindQuery(compiled.count, api, dialect) : null;
   if (!exact || plan.countMode === 'exact' || !compiled.plannedCount) return dialect.driver.read(main, exact, session);
-  const result = await dialect.driver.read(main, bindQuery(compiled.plannedCount, api, dialect), session);
+  return readEstimated(plan, dialect, session, main, exact, bindQuery(compiled.plannedCount, api, dialect));
+}
+
+async function readEstimated(plan: RequestPlan, dialect: Dialect, session: DbSession | undefined, main: BoundQuery, exact: BoundQuery, planned: BoundQuery): Promise<ReadResult> {
+  const result = await dialect.driver.read(main, planned, session);
   const tooFewForAnEstimate = plan.countMode === 'estimated' && result.total !== null && result.total < plan.countThreshold;
   if (result.total !== null && !tooFewForAnEstimate) return result;
   // A count query's one row comes back as the first "row".

@@ -3,7 +3,7 @@
  * the Server-Timing header when that is on. Plan and compile run once per request shape; later requests of the
  * same shape go from parse straight to execute.
  */
-import { parseApiRequest, type HttpInput } from '../request/api-request.js';
+import type { HttpInput } from '../request/api-request.js';
 import { planRequest } from '../plan/plan-request.js';
 import { executeQuery, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
@@ -25,7 +25,7 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
   // Clock reads and their formatting cost about a microsecond a request: only when asked for.
   const timed = runtime.options.serverTiming;
   const t0 = timed ? performance.now() : 0;
-  const api = parseApiRequest(input);
+  const api = runtime.parseMemo.parse(input);
   const t1 = timed ? performance.now() : 0;
   // Actions have a pipeline of their own: check the input, run the handler in a transaction.
   if (api.target.kind === 'rpc') {
@@ -164,14 +164,13 @@ function enforceChecks(plan: RequestPlan, api: ApiRequest): void {
 }
 
 function shapeFor(api: ApiRequest, runtime: Runtime): CachedShape {
-  const schema = runtime.schemaFor(api.profile, api.caller);
   // Each role plans against its own view of the schema, so its shapes are its own.
-  const key = api.caller ? `${schema.version}\u0000${api.caller.role}\u0000${api.shapeKey}` : `${schema.version}\u0000${api.shapeKey}`;
-  let shape = runtime.cachedShape(key);
+  const schema = runtime.schemaFor(api.profile, api.caller);
+  let shape = runtime.cachedShape(schema, api.shapeKey);
   if (!shape) {
     const plan = planRequest(api, schema, runtime.options);
     shape = { plan, compiled: runtime.dialect.compiler.compile(plan.query) };
-    runtime.rememberShape(key, shape);
+    runtime.rememberShape(schema, api.shapeKey, shape);
   }
   return shape;
 }

@@ -11,6 +11,7 @@ import type { ResolvedOptions } from '../config.js';
 import { rowgateError } from '../errors/catalog.js';
 import type { ActionEnv } from '../actions/run-action.js';
 import type { ActionLogger, Caller } from '../actions/define-action.js';
+import { ParseMemo } from '../request/parse-memo.js';
 import { RoleViews } from '../auth/role-schema.js';
 import { createAuthenticator, type Authenticator } from '../auth/tokens/authenticator.js';
 import { createAccounts, type Accounts } from '../auth/accounts/index.js';
@@ -32,7 +33,10 @@ async function introspectAll(dialect: Dialect, version: number): Promise<Map<str
 }
 
 export class Runtime {
-  private shapes = new Map<string, CachedShape>();
+  /** Per schema object (a reload makes new ones, and each role's view is one of its own): shape key → plan and SQL. */
+  private shapes = new WeakMap<Schema, Map<string, CachedShape>>();
+  /** Reads parsed before, by URL and headers (parsing does not depend on the schema). */
+  readonly parseMemo = new ParseMemo();
   private readonly openapiCache = new Map<string, string>();
 
   /** What actions run with; the caller is anonymous until auth lands (issue 6). */
@@ -122,19 +126,22 @@ export class Runtime {
   /** Reads the catalog again; requests already running keep the schema they hold. */
   async reload(): Promise<Schema> {
     this.profiles = await introspectAll(this.dialect, this.schema.version + 1);
-    this.shapes = new Map();
     this.checkRules();
     return this.schema;
   }
 
-  cachedShape(key: string): CachedShape | undefined {
-    return this.shapes.get(key);
+  cachedShape(schema: Schema, shapeKey: string): CachedShape | undefined {
+    return this.shapes.get(schema)?.get(shapeKey);
   }
 
-  rememberShape(key: string, shape: CachedShape): void {
+  rememberShape(schema: Schema, shapeKey: string, shape: CachedShape): void {
+    let shapes = this.shapes.get(schema);
     // A full cache starts over: shapes are few in real APIs, so this only bounds hostile variety.
-    if (this.shapes.size >= SHAPE_CACHE_LIMIT) this.shapes = new Map();
-    this.shapes.set(key, shape);
+    if (!shapes || shapes.size >= SHAPE_CACHE_LIMIT) {
+      shapes = new Map();
+      this.shapes.set(schema, shapes);
+    }
+    shapes.set(shapeKey, shape);
   }
 
   /** The OpenAPI document of a profile as text, built once per schema version, profile and role. */

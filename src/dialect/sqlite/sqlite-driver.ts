@@ -28,9 +28,11 @@ class Rollback extends Error {
 }
 
 /** The first column of a count row; a planned count with no statistics yields no row. */
-function countOf(row: unknown): number | null {
-  if (!Array.isArray(row) || row[0] === null || row[0] === undefined) return null;
-  return Number(row[0]);
+/** A count statement's answer: its one value (plucked), or undefined when it gave no row. */
+function countOf(answer: unknown): number | null {
+  const value = Array.isArray(answer) ? answer[0] : answer;
+  if (value === null || value === undefined) return null;
+  return Number(value);
 }
 
 const STATEMENT_CACHE_LIMIT = 2000;
@@ -38,6 +40,8 @@ const STATEMENT_CACHE_LIMIT = 2000;
 export class SqliteDriver implements Driver {
   private readonly readStatements = new Map<string, Database.Statement>();
   private readonly writeStatements = new Map<string, Database.Statement>();
+  /** Reads of one column (most: the database builds each row's JSON) answer values, not one-item arrays. */
+  private readonly plucked = new WeakSet<Database.Statement>();
   /** One write transaction at a time on the writer connection, however many requests await. */
   readonly writeLock = new Mutex();
 
@@ -95,7 +99,12 @@ export class SqliteDriver implements Driver {
     if (!statement) {
       if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
       statement = (on === 'read' ? this.reader : this.writer).prepare(text);
-      if (statement.reader) statement.raw(true);
+      if (on === 'read' && statement.reader && statement.columns().length === 1) {
+        statement.pluck(true);
+        this.plucked.add(statement);
+      } else if (statement.reader) {
+        statement.raw(true);
+      }
       cache.set(text, statement);
     }
     return statement;
@@ -113,7 +122,13 @@ export class SqliteDriver implements Driver {
       }
     }
     if (!this.pool || this.pool.unavailable) return this.readWithDeadline(main, count);
-    const rows = this.prepare(main.sql).all(...main.params) as unknown[][];
+    const statement = this.prepare(main.sql);
+    if (this.plucked.has(statement)) {
+      const rows = statement.all(...main.params) as string[];
+      return { rows, total: count ? countOf(this.prepare(count.sql).get(...count.params)) : null, lastCursor: null };
+    }
+    // Keyset reads carry the last row's cursor as a second column.
+    const rows = statement.all(...main.params) as unknown[][];
     const last = rows.length > 0 ? rows[rows.length - 1]! : null;
     const total = count ? countOf(this.prepare(count.sql).get(...count.params)) : null;
     return { rows: rows.map((r) => r[0] as string), total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
@@ -127,9 +142,15 @@ export class SqliteDriver implements Driver {
     const deadline = performance.now() + this.statementTimeoutMs;
     const rows: string[] = [];
     let last: unknown[] | null = null;
-    for (const row of this.prepare(main.sql).iterate(...main.params) as IterableIterator<unknown[]>) {
-      rows.push(row[0] as string);
-      last = row;
+    const statement = this.prepare(main.sql);
+    const plucked = this.plucked.has(statement);
+    for (const row of statement.iterate(...main.params) as IterableIterator<unknown>) {
+      if (plucked) {
+        rows.push(row as string);
+      } else {
+        rows.push((row as unknown[])[0] as string);
+        last = row as unknown[];
+      }
       if (performance.now() > deadline) throw new StatementTimeoutError('canceling statement due to statement timeout');
     }
     const total = count ? countOf(this.prepare(count.sql).get(...count.params)) : null;
