@@ -13,7 +13,7 @@
  *
  * Open the .cpuprofile in Chrome DevTools (Performance tab) or speedscope for a flame graph.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,9 @@ if (!ENGINES[engine]) throw new Error(`unknown engine ${engine}; one of ${Object
 const workload = WORKLOADS.find((w) => w.name === workloadName);
 if (!workload) throw new Error(`unknown workload ${workloadName}; one of ${WORKLOADS.map((w) => w.name).join(', ')}`);
 
-const tmp = mkdtempSync(join(os.tmpdir(), 'rowgate-profile-'));
+// In memory when the machine has /dev/shm, as in bench/run.mjs: the profile is of the server, not the disk
+// (on a disk, SQLite's checkpoints fsync and a write profile is mostly that).
+const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'rowgate-profile-'));
 const profileDir = join(HERE, 'results', 'profiles');
 mkdirSync(profileDir, { recursive: true });
 const pin = os.cpus().length >= 2 && process.platform === 'linux' && hasTaskset();
