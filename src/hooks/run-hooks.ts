@@ -33,11 +33,39 @@ export function hookContext(db: ActionContext['db'], table: string, caller: Call
   return { ...actionContext(db, caller, log), table };
 }
 
+/**
+ * Whether a hooked write needs a transaction of its own. It does not when the only hook is a
+ * before-hook declared with the row alone (`beforeUpdate(patch) {…}`): it takes no context, so it
+ * cannot reach the database, and the write is then one statement, atomic by itself, run like a
+ * write without hooks (one round trip on PostgreSQL). An after-hook, a before-hook that takes
+ * `ctx`, and beforeDelete (whose one parameter is `ctx`) get the transaction.
+ */
+export function needsTransaction(api: ApiRequest, hooks: TableHooks): boolean {
+  if (hasAfterHook(api, hooks)) return true;
+  const before = beforeHookOf(api, hooks);
+  if (api.action === 'delete') return hooks.beforeDelete !== undefined;
+  return before !== undefined && before.length !== 1;
+}
+
+/** The context a hook without a transaction is called with; it declared none, so it never uses one. */
+export function contextWithoutDatabase(table: string, caller: Caller, log: ActionLogger): HookContext {
+  const ctx = hookContext(null as unknown as ActionContext['db'], table, caller, log);
+  return Object.defineProperty(ctx, 'db', {
+    get() {
+      throw new Error(`a ${table} hook declared with one parameter reached for ctx.db; declare (row, ctx) to run it in the write's transaction`);
+    },
+  });
+}
+
+function beforeHookOf(api: ApiRequest, hooks: TableHooks): TableHooks['beforeInsert'] | TableHooks['beforeUpdate'] {
+  return api.action === 'insert' ? hooks.beforeInsert : api.action === 'update' || api.action === 'upsert' ? hooks.beforeUpdate : undefined;
+}
+
 /** Applies before-hooks; returns the request as it must now be planned (same object if unchanged). */
 export async function applyBeforeHooks(api: ApiRequest, hooks: TableHooks, ctx: HookContext, forceRows: boolean): Promise<ApiRequest> {
   let next = api;
   if (api.body) {
-    const hook = api.action === 'insert' ? hooks.beforeInsert : api.action === 'update' || api.action === 'upsert' ? hooks.beforeUpdate : undefined;
+    const hook = beforeHookOf(api, hooks);
     if (hook) {
       const rows: Row[] = [];
       for (const row of api.body.rows) rows.push(((await hook.call(hooks, { ...row }, ctx)) as Row | undefined) ?? row);

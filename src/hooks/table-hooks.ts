@@ -1,7 +1,8 @@
 /**
  * Table hooks: your code around writes, inside the request's transaction. `before*` hooks see the
  * values about to be written and may change them (return the new object) or reject the write with
- * `ctx.fail(…)`; `after*` hooks see the written rows. What runs them is `run-hooks.ts`.
+ * `ctx.fail(…)`; `after*` hooks see the written rows. A before-hook declared with the row alone
+ * takes no context and needs no transaction (see `needsTransaction`). What runs them is `run-hooks.ts`.
  */
 import type { ActionContext } from '../actions/define-action.js';
 

@@ -9,7 +9,7 @@ import { executeQuery, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { CachedShape, Runtime } from './runtime.js';
 import { errors } from '../errors/catalog.js';
-import { applyAfterHooks, applyBeforeHooks, hasAfterHook, hooksFor, hookContext, reshape } from '../hooks/run-hooks.js';
+import { applyAfterHooks, applyBeforeHooks, contextWithoutDatabase, hasAfterHook, hooksFor, hookContext, needsTransaction, reshape } from '../hooks/run-hooks.js';
 import type { Row, TableHooks } from '../hooks/table-hooks.js';
 import type { ApiRequest } from '../request/types.js';
 import { withRetries } from '../actions/retry.js';
@@ -75,10 +75,17 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
   } catch (e) {
     if (!(isRowgateError(e) && e.code === '23502')) throw e;
   }
+  const caller = api.caller ?? runtime.actionEnv.caller;
+  if (!needsTransaction(api, hooks)) {
+    const shaped = await applyBeforeHooks(api, hooks, contextWithoutDatabase(table, caller, log), false);
+    const shape = shapeFor(shaped, runtime);
+    if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
+    return renderResponse(shape.plan, await executeQuery(shape.plan, shape.compiled, shaped, dialect), shaped);
+  }
   return withRetries(() =>
     dialect.transaction!(
       async (db) => {
-        const ctx = hookContext(db, table, api.caller ?? runtime.actionEnv.caller, log);
+        const ctx = hookContext(db, table, caller, log);
         const shaped = await applyBeforeHooks(api, hooks, ctx, hasAfterHook(api, hooks));
         const shape = shapeFor(shaped, runtime);
         if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
@@ -90,7 +97,7 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
         // Rows fetched only for after-hooks are not the client's to receive.
         return wantedRows || response.body === null ? response : { ...response, status: response.status === 200 ? 204 : response.status, body: null };
       },
-      { rollback: api.preferences.tx === 'rollback', session: sessionFor(dialect, api.caller ?? runtime.actionEnv.caller) },
+      { rollback: api.preferences.tx === 'rollback', session: sessionFor(dialect, caller) },
     ).catch((e: unknown) => {
       throw toCatalogError(e, dialect);
     }),

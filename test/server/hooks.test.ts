@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { shopHooks } from '../../src/demo/shop-actions.js';
 import { sqliteHarness, startTestServer, type TestServer } from '../helpers/test-server.js';
-import type { TableHooks } from '../../src/index.js';
+import { RowgateError, type TableHooks } from '../../src/index.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -70,5 +70,52 @@ describe('table hooks', () => {
     expect(res.status).toBe(200);
     const stamped = Date.parse(res.json().updated_at);
     expect(stamped).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+  });
+
+  describe('a before-hook declared with the row alone runs without a transaction of its own', () => {
+    it('still changes what is written, and Prefer: tx=rollback still writes nothing', async () => {
+      const s = await start({ authors: { beforeUpdate: (patch) => ({ ...patch, country: 'YY' }) } });
+      const rolledBack = await s.request({ method: 'PATCH', url: '/authors/2', headers: { Prefer: 'tx=rollback,return=representation' }, body: { name: 'I. C.' } });
+      expect(rolledBack.status).toBe(200);
+      expect(rolledBack.json()).toMatchObject({ id: 2, name: 'I. C.', country: 'YY' });
+      expect(await s.query('select name, country from authors where id = 2')).toEqual([{ name: 'Italo Calvino', country: 'IT' }]);
+      const kept = await s.request({ method: 'PATCH', url: '/authors?id=eq.1', body: { name: 'U. K. L. G.' } });
+      expect(kept.status).toBe(204);
+      expect(await s.query('select id, name, country from authors where id in (1, 2) order by id')).toEqual([
+        { id: 1, name: 'U. K. L. G.', country: 'YY' },
+        { id: 2, name: 'Italo Calvino', country: 'IT' },
+      ]);
+    });
+
+    it('a throw refuses the write, leaving every row as it was', async () => {
+      const s = await start({
+        authors: {
+          beforeInsert(row) {
+            if (String(row.name).startsWith('Anon')) throw new RowgateError('name_reserved', 422, 'That name is reserved');
+          },
+        },
+      });
+      const res = await s.request({ method: 'POST', url: '/authors', body: [{ name: 'Fine' }, { name: 'Anonymous II' }] });
+      expect(res.status).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'name_reserved' });
+      expect(await s.query("select count(*) as n from authors where name in ('Fine', 'Anonymous II')")).toEqual([{ n: 0 }]);
+    });
+
+    it('one that reaches for the context it did not declare gets no database, and nothing is written', async () => {
+      const s = await start({
+        authors: {
+          beforeUpdate: function (patch: Record<string, unknown>) {
+            // eslint-disable-next-line prefer-rest-params
+            const ctx = arguments[1] as { db: { insertInto(t: string): unknown } };
+            ctx.db.insertInto('notes');
+            return patch;
+          },
+        },
+      });
+      const res = await s.request({ method: 'PATCH', url: '/authors/1', body: { name: 'Sneaky' } });
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(res.json())).not.toContain('ctx.db');
+      expect(await s.query('select name from authors where id = 1')).toEqual([{ name: 'Ursula K. Le Guin' }]);
+    });
   });
 });
