@@ -330,7 +330,12 @@ export abstract class SqlCompiler {
   private fieldValue(f: Field): Sql {
     if ('expr' in f) return this.jsonValue(f);
     if (f.kind === 'object') return sql`case when ${this.expr(f.nullWhen)} is null then null else ${this.jsonRow(f.fields)} end`;
-    return this.jsonArrayOf(this.subRows(f.sub));
+    return this.embedArray(f.sub);
+  }
+
+  /** A to-many embedding's JSON array: by default `jsonArrayOf` over `subRows`; an engine may do better. */
+  protected embedArray(sub: SubRead): Sql {
+    return this.jsonArrayOf(this.subRows(sub));
   }
 
   /** A field's value as it must appear in JSON: typed per column type or cast. */

@@ -6,13 +6,21 @@
 import { sql } from 'kysely';
 import { SqlCompiler, type Sql } from '../../compile/sql-compiler.js';
 import { rowgateError } from '../../errors/catalog.js';
-import type { CastType, InsertPlan, Param, Predicate, ReadPlan } from '../../plan/plan-nodes.js';
+import type { CastType, Field, InsertPlan, Param, Predicate, ReadPlan, SubRead } from '../../plan/plan-nodes.js';
 import type { Column, ColumnType } from '../../schema/model.js';
 
 export class SqliteCompiler extends SqlCompiler {
   protected override jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql {
     // Keys are output names: plain ones are literals, any other is bound (textConstant).
     return sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${this.textConstant(k)}, ${v}`))})`;
+  }
+
+  protected override embedArray(sub: SubRead): Sql {
+    // Without an order, a limit or groups, the rows aggregate straight from the join: each row's
+    // object keeps its JSON subtype, so it is not written out and parsed again as through a subquery.
+    if (sub.order.length > 0 || sub.limit !== null || sub.offset !== null || sub.groupBy.length > 0 || aggregates(sub.fields)) return super.embedArray(sub);
+    const core = this.selectCore(sub.table, sub.alias, sub.through, sub.joins, sub.where, sub.groupBy);
+    return sql`json((select json_group_array(${this.jsonRow(sub.fields)}) from ${core}))`;
   }
 
   protected override jsonArrayOf(rows: Sql): Sql {
@@ -123,4 +131,9 @@ export class SqliteCompiler extends SqlCompiler {
 /** SQLite reads a right operand starting with `$` as a JSON path; other text is an object key. */
 function jsonKey(name: string): string {
   return name.startsWith('$') ? `$."${name}"` : name;
+}
+
+/** Whether the row's own fields (to-one objects included, not nested arrays) hold an aggregate. */
+function aggregates(fields: readonly Field[]): boolean {
+  return fields.some((f) => ('expr' in f ? f.expr.kind === 'aggregate' : f.kind === 'object' && aggregates(f.fields)));
 }
