@@ -53,8 +53,8 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     queueLimit: options.readQueueLimit ?? DEFAULT_READ_QUEUE_LIMIT,
   });
   // Actions and hooks query through Kysely on the same connections the driver uses.
-  const onWriter = new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
-  const onReader = new Kysely<any>({ dialect: new SqliteDialect({ database: reader }) });
+  const onWriter = new Kysely<any>({ dialect: new SqliteDialect({ database: preparedOnce(db) }) });
+  const onReader = new Kysely<any>({ dialect: new SqliteDialect({ database: preparedOnce(reader) }) });
   return {
     name: 'sqlite',
     transaction: (work, opts) => (opts.readOnly ? work(onReader) : driver.transaction(() => work(onWriter), opts)),
@@ -71,6 +71,31 @@ export function openSqliteDialect(options: SqliteOptions): Dialect {
     toSearchQuery: toFts5Query,
     translateError: (e: unknown): NativeErrorInfo | null => translateSqliteError(e),
   };
+}
+
+/** Distinct SQL texts whose statements Kysely's connections keep; past this they start over. */
+const KYSELY_STATEMENT_LIMIT = 500;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with each SQL text prepared once: the driver
+ * prepares every query it runs, which costs more than running a small one (an action such as
+ * place_order runs half a dozen). Kysely holds its one connection under a mutex, so a statement
+ * is never in use twice at once.
+ */
+function preparedOnce(db: Database.Database): Pick<Database.Database, 'prepare' | 'close'> {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= KYSELY_STATEMENT_LIMIT) statements.clear();
+        statement = db.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    close: () => db.close(),
+  } as Pick<Database.Database, 'prepare' | 'close'>;
 }
 
 function openDatabase(options: SqliteOptions): Database.Database {
