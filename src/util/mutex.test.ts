@@ -16,3 +16,34 @@ describe('Mutex', () => {
     expect(log).toEqual(['a in', 'a out', 'b in', 'b out', 'c in', 'c out']);
   });
 });
+
+describe('Mutex.tryLock and release', () => {
+  it('takes a free mutex at once and refuses a held one; waiters get it in order', async () => {
+    const mutex = new Mutex();
+    const first = mutex.tryLock();
+    expect(first).not.toBeNull();
+    expect(mutex.tryLock()).toBeNull();
+    const order: string[] = [];
+    const b = mutex.lock().then((release) => (order.push('b'), release));
+    const c = mutex.lock().then((release) => (order.push('c'), release));
+    expect(mutex.queued).toBe(2);
+    first!();
+    const releaseB = await b;
+    expect(order).toEqual(['b']);
+    expect(mutex.tryLock()).toBeNull();
+    releaseB();
+    (await c)();
+    expect(order).toEqual(['b', 'c']);
+    expect(mutex.tryLock()).not.toBeNull();
+  });
+
+  it('a release called twice does not free the next holder', async () => {
+    const mutex = new Mutex();
+    const first = mutex.tryLock()!;
+    const second = mutex.lock();
+    first();
+    first();
+    await second;
+    expect(mutex.tryLock()).toBeNull();
+  });
+});

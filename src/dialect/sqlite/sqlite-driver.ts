@@ -20,13 +20,6 @@ import { ReadPoolUnavailableError, SqliteReadPool, StatementTimeoutError, type R
 
 export { StatementTimeoutError };
 
-/** Thrown inside a write transaction to undo it on purpose (`Prefer: tx=rollback`). */
-class Rollback extends Error {
-  constructor(readonly result: WriteResult) {
-    super('rollback');
-  }
-}
-
 /** The first column of a count row; a planned count with no statistics yields no row. */
 /** A count statement's answer: its one value (plucked), or undefined when it gave no row. */
 function countOf(answer: unknown): number | null {
@@ -215,24 +208,21 @@ export class SqliteDriver implements Driver {
     const main = bind(compiled.main);
     const statement = this.prepare(main.sql, 'write');
     if (options.inTransaction) return this.runWrite(statement, main, options);
-    const release = await this.writeLock.lock();
-    const run = this.writer.transaction((): WriteResult => {
-      let result: WriteResult;
-      if (options.returnsRows) {
-        const rows = statement.raw(true).all(...main.params) as string[][];
-        result = { rows, affected: rows.length };
-      } else {
-        result = { rows: [], affected: statement.run(...main.params).changes };
-      }
-      options.check?.(result);
-      if (options.rollback) throw new Rollback(result);
-      return result;
-    });
+    const release = this.writeLock.tryLock() ?? (await this.writeLock.lock());
     try {
-      return run.immediate();
-    } catch (e) {
-      if (e instanceof Rollback) return e.result;
-      throw e;
+      // One statement with nothing to check or undo is atomic by itself: it runs in autocommit,
+      // as a hand-written server would, without a transaction around it.
+      if (!options.check && !options.rollback) return this.execute(statement, main, options.returnsRows);
+      this.prepare('begin immediate', 'write').run();
+      try {
+        const result = this.execute(statement, main, options.returnsRows);
+        options.check?.(result);
+        this.prepare(options.rollback ? 'rollback' : 'commit', 'write').run();
+        return result;
+      } catch (e) {
+        if (this.writer.inTransaction) this.prepare('rollback', 'write').run();
+        throw e;
+      }
     } finally {
       release();
     }
@@ -241,10 +231,18 @@ export class SqliteDriver implements Driver {
   /** The statement alone, in the transaction the caller holds (its commit or rollback decides). */
   private runWrite(statement: Database.Statement, main: BoundQuery, options: WriteOptions): WriteResult {
     if (!this.writer.inTransaction) throw new Error('inTransaction write outside a transaction');
-    const rows = options.returnsRows ? (statement.raw(true).all(...main.params) as string[][]) : [];
-    const result = options.returnsRows ? { rows, affected: rows.length } : { rows, affected: statement.run(...main.params).changes };
+    const result = this.execute(statement, main, options.returnsRows);
     options.check?.(result);
     return result;
+  }
+
+  /** Runs a write statement: its RETURNING rows (raw, as prepared), or the count of rows it changed. */
+  private execute(statement: Database.Statement, main: BoundQuery, returnsRows: boolean): WriteResult {
+    if (returnsRows) {
+      const rows = statement.all(...main.params) as string[][];
+      return { rows, affected: rows.length };
+    }
+    return { rows: [], affected: statement.run(...main.params).changes };
   }
 
   /**
@@ -252,7 +250,7 @@ export class SqliteDriver implements Driver {
    * mutex keeps every other write out until it commits or rolls back, however long it awaits.
    */
   async transaction<T>(work: () => Promise<T>, options: { rollback?: boolean } = {}): Promise<T> {
-    const release = await this.writeLock.lock();
+    const release = this.writeLock.tryLock() ?? (await this.writeLock.lock());
     try {
       this.prepare('begin immediate', 'write').run();
       let result: T;
