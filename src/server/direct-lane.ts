@@ -1,13 +1,16 @@
 /**
- * The direct lane: reads of the data routes (GET and HEAD on `/<table>`, `/<table>/<id>`,
- * `/rpc/<name>`, also under `/rest/v1`) served straight from Node's request event, without
- * Fastify's request and reply objects, hooks and router — about a third of a small read's CPU
+ * The direct lane: requests to the data routes (`/<table>`, `/<table>/<id>`, `/rpc/<name>`, also
+ * under `/rest/v1`) served straight from Node's request event, without Fastify's request and reply
+ * objects, hooks, router and body parser — about a third of a small request's CPU
  * (docs/performance.md). They do exactly what Fastify's data route does (data-route.ts), and a
  * test holds the two to the same bytes (test/server/direct-lane.test.ts).
  *
- * Anything the lane is not sure of goes to Fastify untouched: other methods and every request
- * with a body, other routes, paths Fastify's router would decode or normalise (`%`, `//`, a
- * trailing slash), and every request when CORS is configured (its headers come from the plugin).
+ * It takes GET, HEAD and DELETE without a body, and POST, PATCH and PUT whose body has a
+ * Content-Length within the limit (read as Fastify's catch-all parser reads it: bytes, decoded as
+ * UTF-8 once at the end) or that have neither body nor Content-Type. Anything the lane is not sure
+ * of goes to Fastify untouched: OPTIONS, chunked bodies and every Transfer-Encoding, a body past the
+ * limit (Fastify's 413), other routes, paths Fastify's router would decode or normalise (`%`, `//`,
+ * a trailing slash), and every request when CORS is configured (its headers come from the plugin).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, type Readable } from 'node:stream';
@@ -23,6 +26,7 @@ const MAX_PATH = 1024;
 
 export class DirectLane {
   private readonly deadlines: Deadlines;
+  private readonly bodyLimit: number;
 
   /** `logger`: the app's, when the log level writes request lines; null when silent. */
   constructor(
@@ -30,19 +34,37 @@ export class DirectLane {
     private readonly logger: FastifyBaseLogger | null,
   ) {
     this.deadlines = new Deadlines(runtime.options.requestTimeoutMs);
+    this.bodyLimit = runtime.options.bodyLimit;
   }
 
   /** Takes the request and returns true, or returns false having touched nothing. */
   serve(req: IncomingMessage, res: ServerResponse): boolean {
     const method = req.method;
-    if (method !== 'GET' && method !== 'HEAD') return false;
     const url = req.url ?? '';
     const strip = dataPathStart(url);
     if (strip < 0) return false;
     const headers = req.headers;
-    // A read with a body (or a coding to refuse) is the framing checks' business, in Fastify.
-    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
-    void this.answer(res, method, url, strip, headers);
+    // Codings to refuse and chunked bodies are the framing checks' business, in Fastify.
+    if (headers['transfer-encoding'] !== undefined) return false;
+    const length = headers['content-length'];
+    if (method === 'GET' || method === 'HEAD' || method === 'DELETE') {
+      if (length !== undefined) return false;
+      void this.answer(res, method, url, strip, headers, null);
+      return true;
+    }
+    if (method !== 'POST' && method !== 'PATCH' && method !== 'PUT') return false;
+    const type = headers['content-type'];
+    if (type === undefined) {
+      // Fastify parses a body it has no type for; without a body there is nothing to parse.
+      if (length !== undefined && length !== '0') return false;
+      void this.answer(res, method, url, strip, headers, null);
+      return true;
+    }
+    // A type Fastify cannot parse is its 415, before the body is read.
+    if (!validMediaType(type)) return false;
+    const bytes = length === undefined ? NaN : Number(length);
+    if (!(bytes <= this.bodyLimit)) return false;
+    readBody(req, res, bytes, (body) => void this.answer(res, method, url, strip, headers, body));
     return true;
   }
 
@@ -50,14 +72,14 @@ export class DirectLane {
     this.deadlines.stop();
   }
 
-  private async answer(res: ServerResponse, method: string, url: string, strip: number, headers: IncomingMessage['headers']): Promise<void> {
+  private async answer(res: ServerResponse, method: string, url: string, strip: number, headers: IncomingMessage['headers'], body: string | null): Promise<void> {
     const started = this.logger ? performance.now() : 0;
     const log = this.logger?.child({ reqId: requestIdOf(headers) });
     const deadline = this.deadlines.track(() => {
       if (!res.headersSent) sendError(res, rowgateError('RG504', `The request took longer than ${this.deadlines.ms} ms`), log);
     });
     try {
-      const response = await answerData(this.runtime, method, url, strip, headers, null, log);
+      const response = await answerData(this.runtime, method, url, strip, headers, body, log);
       if (!res.headersSent) send(res, method, response, log);
     } catch (e) {
       // Timed out already (the 504 is out); what failed after that is only worth a log line.
@@ -105,6 +127,40 @@ export function dataPathStart(url: string): number {
     if (c === 47 || start + 5 === end) return -1;
   }
   return start;
+}
+
+const TYPE_NAME = /^[\w!#$%&'*+.^`|~-]+$/;
+const SUBTYPE_NAME = /^[\w!#$%&'*+.^`|~-]+\s*$/;
+
+/** Whether Fastify's Content-Type parser takes the header as a media type (RFC 9110 tokens around one `/`). */
+function validMediaType(value: string): boolean {
+  const semicolon = value.indexOf(';');
+  const media = semicolon < 0 ? value : value.slice(0, semicolon);
+  const slash = media.indexOf('/');
+  return slash > 0 && TYPE_NAME.test(media.slice(0, slash).trimStart()) && SUBTYPE_NAME.test(media.slice(slash + 1).trimEnd());
+}
+
+/**
+ * The body of `bytes` bytes (at most the limit, checked before), as text. Node's parser delivers
+ * exactly Content-Length bytes or the connection ends first; either way the answer matches
+ * Fastify's reading of the same request.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse, bytes: number, then: (body: string) => void): void {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (received !== bytes) {
+      sendError(res, { code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH', message: 'Request body size did not match Content-Length' }, undefined);
+      return;
+    }
+    then(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, received).toString('utf8'));
+  });
+  // The client went away mid-body: there is no one to answer.
+  req.on('error', () => res.destroy());
 }
 
 function send(res: ServerResponse, method: string, response: RenderedResponse, log: FastifyBaseLogger | undefined): void {

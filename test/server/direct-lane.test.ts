@@ -13,6 +13,7 @@ import '../helpers/all-engines.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { readCases } from '../conformance/read-cases.js';
 import { embedCases } from '../conformance/embed-cases.js';
+import { writeCases } from '../conformance/write-cases.js';
 
 describe('which URLs the lane takes', () => {
   it.each([
@@ -40,9 +41,10 @@ describe('which URLs the lane takes', () => {
 });
 
 interface Request {
-  readonly method: 'GET' | 'HEAD';
+  readonly method: string;
   readonly url: string;
   readonly headers?: Record<string, string>;
+  readonly payload?: string;
 }
 
 const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
@@ -95,7 +97,7 @@ for (const engine of selectedEngines()) {
       cases
         .filter((c) => (c.method ?? 'GET') === 'GET' || c.method === 'HEAD')
         .filter((c) => !c.engines || c.engines.includes(engine.name))
-        .map((c) => ({ method: (c.method ?? 'GET') as 'GET' | 'HEAD', url: c.url, ...(c.headers ? { headers: lowerCased(c.headers) } : {}) }));
+        .map((c) => ({ method: c.method ?? 'GET', url: c.url, ...(c.headers ? { headers: lowerCased(c.headers) } : {}) }));
 
     it('every read of the conformance cases and the extra requests', async () => {
       const compared = await compareAll(server, viaFastify, [...requestsOf(readCases), ...extraRequests]);
@@ -107,18 +109,61 @@ for (const engine of selectedEngines()) {
       expect(compared).toBeGreaterThan(25);
     });
 
-    it('leaves a read with a body, a trailing slash or an operations path to Fastify', async () => {
-      const requests: SentRequest[] = [
+    it('leaves a read with a body, chunked bodies, OPTIONS, a trailing slash or an operations path to Fastify', async () => {
+      const requests: Request[] = [
         { method: 'GET', url: '/books/' },
         { method: 'GET', url: '/_/health' },
         { method: 'GET', url: '/books?select=id', headers: { 'content-type': 'application/json' }, payload: '{}' },
-        { method: 'POST', url: '/books?select=id', headers: { 'content-type': 'application/json' }, payload: '{}' },
+        { method: 'POST', url: '/authors', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, payload: '{"name":"x"}' },
+        { method: 'POST', url: '/authors', headers: { 'content-type': 'application/json', 'content-length': '5000000' } },
+        { method: 'OPTIONS', url: '/books' },
+        { method: 'POST', url: '/authors', headers: { 'content-type': 'application /json' }, payload: '{"name":"x"}' },
+        { method: 'POST', url: '/authors', headers: { 'content-type': 'nonsense' }, payload: '{"name":"x"}' },
       ];
       for (const request of requests) {
         const before = viaFastify.count;
         await viaListener(server, request);
-        expect(viaFastify.count, request.url).toBe(before + 1);
+        expect(viaFastify.count, `${request.method} ${request.url}`).toBe(before + 1);
       }
+    });
+
+    // Writes are compared on SQLite, where a rolled-back insert leaves no trace (sequences on the
+    // server engines move on, so the two paths would be given different ids); every engine's
+    // conformance write cases run through the lane all the same.
+    it.skipIf(engine.name !== 'sqlite')('every write of the conformance cases, and bodies of every kind, rolled back', async () => {
+      const rolledBack = writeCases
+        .filter((c) => !c.engines || c.engines.includes(engine.name))
+        .map((c) => {
+          const headers = lowerCased(c.headers ?? {});
+          const body = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
+          if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+          headers.prefer = headers.prefer ? `${headers.prefer},tx=rollback` : 'tx=rollback';
+          return { method: c.method ?? 'GET', url: c.url, headers, ...(body !== undefined ? { payload: body } : {}) };
+        });
+      const json = { 'content-type': 'application/json', prefer: 'tx=rollback,return=representation' };
+      const bodies: Request[] = [
+        { method: 'POST', url: '/authors?select=name', headers: json, payload: '{"name":"Lane"}' },
+        { method: 'POST', url: '/authors?select=name', headers: { ...json, 'content-type': 'text/csv' }, payload: 'name,country\nLane,FR\n' },
+        { method: 'POST', url: '/authors', headers: { ...json, 'content-type': 'text/plain' }, payload: 'name=x' },
+        { method: 'POST', url: '/authors', headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=x' },
+        { method: 'POST', url: '/authors', headers: { ...json, 'content-type': 'application/json; charset=latin1' }, payload: '{"name":"x"}' },
+        { method: 'POST', url: '/authors', headers: { ...json, 'content-type': 'application/json', 'content-length': '0' }, payload: '' },
+        { method: 'POST', url: '/authors', headers: { ...json, 'content-type': ' Application/JSON ; charset' }, payload: '{"name":"x"}' },
+        { method: 'POST', url: '/authors', headers: { ...json, 'content-type': 'application/json;;a="b' }, payload: '{"name":"x"}' },
+        { method: 'POST', url: '/authors', headers: { prefer: 'tx=rollback' } },
+        { method: 'PATCH', url: '/authors?id=eq.1', headers: { prefer: 'tx=rollback' } },
+        { method: 'PATCH', url: '/authors?id=eq.1&select=name', headers: json, payload: '{"name":"Ünïcødé ✓"}' },
+        { method: 'PATCH', url: '/authors/1', headers: json, payload: '{"name":"\ud800"}' },
+        { method: 'PUT', url: '/authors/1?select=name', headers: json, payload: '{"id":1,"name":"Put","country":null}' },
+        { method: 'DELETE', url: '/authors?id=eq.4&select=name', headers: { prefer: 'tx=rollback,return=representation' } },
+        { method: 'DELETE', url: '/authors/4', headers: { prefer: 'tx=rollback', 'content-type': 'application/json' } },
+        { method: 'POST', url: '/rpc/nosuch', headers: json, payload: '{}' },
+        { method: 'POST', url: '/authors/1', headers: json, payload: '{}' },
+      ];
+      const before = await server.query('select * from authors order by id');
+      const compared = await compareAll(server, viaFastify, [...rolledBack, ...bodies]);
+      expect(compared).toBeGreaterThan(60);
+      expect(await server.query('select * from authors order by id')).toEqual(before);
     });
   });
 }
@@ -130,8 +175,8 @@ async function compareAll(server: TestServer, viaFastify: { count: number }, req
     const before = viaFastify.count;
     const lane = await viaListener(server, request);
     // A few cases are URLs the lane leaves to Fastify (`/books/1/extra`); those are compared all the same.
-    if (dataPathStart(request.url) >= 0) expect(viaFastify.count, `${request.method} ${request.url} went to Fastify, not the lane`).toBe(before);
-    const fastify = await server.server.app.inject({ method: request.method, url: request.url, headers: request.headers ?? {} });
+    if (dataPathStart(request.url) >= 0) expect(viaFastify.count, `${request.method} ${request.url} ${JSON.stringify(request.headers)} ${request.payload} went to Fastify, not the lane`).toBe(before);
+    const fastify = await server.server.app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers ?? {}, ...(request.payload !== undefined ? { payload: request.payload } : {}) });
     const context = `${request.method} ${request.url} ${JSON.stringify(request.headers ?? {})}`;
     expect(lane.statusCode, context).toBe(fastify.statusCode);
     expect(comparableHeaders(lane.headers), context).toEqual(comparableHeaders(fastify.headers));
@@ -141,18 +186,11 @@ async function compareAll(server: TestServer, viaFastify: { count: number }, req
   return compared;
 }
 
-interface SentRequest {
-  readonly method: 'GET' | 'HEAD' | 'POST';
-  readonly url: string;
-  readonly headers?: Record<string, string>;
-  readonly payload?: string;
-}
-
-async function viaListener(server: TestServer, request: SentRequest) {
+async function viaListener(server: TestServer, request: Request) {
   const app = server.server.app;
   await app.ready();
   const listener = app.server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
-  return inject(listener, { method: request.method, url: request.url, headers: request.headers ?? {}, server: app.server, ...(request.payload ? { payload: request.payload } : {}) });
+  return inject(listener, { method: request.method as 'GET', url: request.url, headers: request.headers ?? {}, server: app.server, ...(request.payload !== undefined ? { payload: request.payload } : {}) });
 }
 
 function comparableHeaders(headers: Record<string, unknown>): Record<string, unknown> {
