@@ -49,12 +49,16 @@ export function needsTransaction(api: ApiRequest, hooks: TableHooks): boolean {
 
 /** The context a hook without a transaction is called with; it declared none, so it never uses one. */
 export function contextWithoutDatabase(table: string, caller: Caller, log: ActionLogger): HookContext {
-  const ctx = hookContext(null as unknown as ActionContext['db'], table, caller, log);
-  return Object.defineProperty(ctx, 'db', {
-    get() {
+  const { fail } = actionContext(null as unknown as ActionContext['db'], caller, log);
+  return {
+    get db(): ActionContext['db'] {
       throw new Error(`a ${table} hook declared with one parameter reached for ctx.db; declare (row, ctx) to run it in the write's transaction`);
     },
-  });
+    caller,
+    log,
+    fail,
+    table,
+  };
 }
 
 function beforeHookOf(api: ApiRequest, hooks: TableHooks): TableHooks['beforeInsert'] | TableHooks['beforeUpdate'] {
@@ -106,8 +110,20 @@ function withRows(api: ApiRequest, rows: Row[]): ApiRequest {
   // With columns= the client chose the columns; a hook may add to them.
   const bodyColumns = api.columns ? [...new Set([...(api.bodyColumns ?? []), ...keys.filter((k) => !(api.bodyColumns ?? []).includes(k))])] : keys;
   const raw = JSON.stringify(body.isArray ? rows : rows[0]);
-  return reshape({ ...api, body: { ...body, raw, rows, format: 'json' }, bodyColumns });
+  // Only the body's columns changed: the new shape key is remembered per old key and columns.
+  const memo = `${api.shapeKey}\u0002${bodyColumns.join('\u0001')}`;
+  const known = reshaped.get(memo);
+  const next = { ...api, body: { ...body, raw, rows, format: 'json' as const }, bodyColumns };
+  if (known !== undefined) return { ...next, shapeKey: known };
+  const fresh = reshape(next);
+  if (reshaped.size >= RESHAPED_LIMIT) reshaped.clear();
+  reshaped.set(memo, fresh.shapeKey);
+  return fresh;
 }
+
+/** Shape keys after a before-hook, by the key before and the columns after; bounded like the shape cache. */
+const reshaped = new Map<string, string>();
+const RESHAPED_LIMIT = 2000;
 
 /** The request with its shape key recomputed after a change to its tree. */
 export function reshape(api: ApiRequest): ApiRequest {
