@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseApiRequest, type HttpInput } from './api-request.js';
 import { ParseMemo } from './parse-memo.js';
@@ -59,5 +60,49 @@ describe('ParseMemo answers as the parser does', () => {
     }
     const post = input('POST', '/products', { 'content-type': 'application/json' }, { body: '{"name":"a"}' });
     expect(memo.parse(post)).toEqual(parseApiRequest(post));
+  });
+
+  it('plain comparisons in the query string share an entry and get their own values', () => {
+    const memo = new ParseMemo();
+    const urls = [
+      '/products?id=eq.5', '/products?id=eq.6', '/products?id=eq.',
+      '/products?select=id,name&price=gte.9.99&price=lt.20&order=price.desc&limit=20', '/products?select=id,name&price=gte.1&price=lt.2.5&order=price.desc&limit=20',
+      '/products?name=eq.a.b.c&stock=neq.0', '/products?name=eq.x:y-z_w&stock=neq.-3',
+      '/products/7?select=id&stock=gt.1', '/products/8?select=id&stock=gt.2',
+      '/products?category_id=eq.3&or=(price.lt.5,price.gt.100)', '/products?category_id=eq.4&or=(price.lt.6,price.gt.101)',
+      '/products?name=not.eq.x&id=in.(1,2)', '/products?name=not.eq.y&id=in.(3,4)',
+      '/products?name=eq.a%20b', '/products?name=eq.a+b', '/products?name=eq."q"', '/products?name=eq.(x)', '/products?name=eq.a,b',
+      '/products?data->>k=eq.v', '/products?data->>k=eq.w', '/products?items.qty=eq.3', '/products?items.qty=eq.4',
+      '/products?select=id&id=eq.1&id=eq.2', '/products?select=id&id=eq.3&id=eq.4',
+    ];
+    for (let round = 0; round < 2; round++) for (const url of urls) expectParsedAlike(memo, input('GET', url));
+    const a = memo.parse(input('GET', '/products?price=gte.1&price=lt.2&order=id'));
+    const b = memo.parse(input('GET', '/products?price=gte.30&price=lt.40&order=id'));
+    expect(a.shapeKey).toBe(b.shapeKey);
+    expect(b.values).toEqual(['30', '40']);
+  });
+
+  it('answers as the parser does for generated URLs, seen again and again with other values', () => {
+    const memo = new ParseMemo();
+    const value = fc.stringMatching(/^[a-z0-9.:_*-]{0,6}$/);
+    const param = fc.oneof(
+      fc.tuple(fc.constantFrom('id', 'name', 'price', 'data->>k', 'items.qty'), fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'not.eq', 'like', 'is'), value).map(([k, op, v]) => `${k}=${op}.${v}`),
+      fc.constantFrom('select=id,name', 'order=price.desc', 'limit=5', 'offset=2', 'or=(id.eq.1,id.eq.2)', 'id=in.(1,2)', 'name=eq.a%2Cb', 'name=eq.a+b'),
+    );
+    const url = fc.tuple(fc.constantFrom('/products', '/products/1', '/products/22', '/order_items/1,2'), fc.array(param, { maxLength: 5 })).map(([path, params]) => (params.length ? `${path}?${params.join('&')}` : path));
+    fc.assert(
+      fc.property(url, fc.constantFrom<HttpInput['headers']>({}, { prefer: 'count=exact' }, { accept: 'text/csv' }), (u, headers) => {
+        const i = input('GET', u, headers);
+        let expected: unknown;
+        try {
+          expected = parseApiRequest(i);
+        } catch (e) {
+          expect(() => memo.parse(i)).toThrow((e as Error).message);
+          return;
+        }
+        expect(memo.parse(i)).toEqual(expected);
+      }),
+      { numRuns: 1500, seed: 7 },
+    );
   });
 });
