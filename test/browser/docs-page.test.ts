@@ -53,8 +53,10 @@ describe.skipIf(!hasChromium)(`GET /_/docs in Chromium (skipped if ${CHROMIUM} i
     bindDocs(app, { specUrl: '/_/openapi.json' });
     const doc = buildOpenApiDocument(schema, {});
     app.get('/_/openapi.json', (_req, reply) => reply.type('application/json').send(doc));
-    // Stands in for the data API, so the request client's "Send" has something to call.
+    // Stands in for the data API, so the request client's "Send" has something to call. Which
+    // operation's client opens first depends on how far Scalar has rendered: either will do.
     app.get('/products', (_req, reply) => reply.send([]));
+    app.get('/categories', (_req, reply) => reply.send([]));
     origin = await app.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -97,8 +99,11 @@ describe.skipIf(!hasChromium)(`GET /_/docs in Chromium (skipped if ${CHROMIUM} i
     await page.getByText('Read products').first().click();
     // "Send" in the request client must call this server directly, not through proxy.scalar.com.
     await page.getByRole('button', { name: 'Test Request' }).first().click();
-    const sent = page.waitForResponse((response) => response.url().startsWith(`${origin}/products`), { timeout: 10_000 });
-    await page.getByRole('button', { name: /^Send/ }).first().click();
+    // The client loads lazily; on a busy machine (CI runs every suite at once) that can take a while.
+    const send = page.getByRole('button', { name: /^Send/ }).first();
+    await send.waitFor({ state: 'visible', timeout: 20_000 });
+    const sent = page.waitForResponse((response) => response.url().startsWith(`${origin}/products`) || response.url().startsWith(`${origin}/categories`), { timeout: 20_000 });
+    await send.click();
     expect((await sent).status()).toBe(200);
     await page.waitForLoadState('networkidle');
     if (process.env.DOCS_SCREENSHOT) await page.screenshot({ path: join(tmpdir(), 'rowgate-docs.png'), fullPage: false });
