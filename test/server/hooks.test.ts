@@ -87,6 +87,18 @@ describe('table hooks', () => {
       ]);
     });
 
+    it('a second write of the same shape gets the columns the hook adds (the reshaped key is remembered)', async () => {
+      const s = await start({ authors: { beforeUpdate: (patch) => ({ ...patch, country: `C${String(patch.name).length}` }) } });
+      for (const [id, name] of [[1, 'Ab'], [2, 'Abc'], [3, 'Abcd']] as const) {
+        expect((await s.request({ method: 'PATCH', url: `/authors/${id}`, body: { name } })).status).toBe(204);
+      }
+      expect(await s.query('select id, name, country from authors where id <= 3 order by id')).toEqual([
+        { id: 1, name: 'Ab', country: 'C2' },
+        { id: 2, name: 'Abc', country: 'C3' },
+        { id: 3, name: 'Abcd', country: 'C4' },
+      ]);
+    });
+
     it('a throw refuses the write, leaving every row as it was', async () => {
       const s = await start({
         authors: {
