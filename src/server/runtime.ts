@@ -34,7 +34,7 @@ async function introspectAll(dialect: Dialect, version: number): Promise<Map<str
 
 export class Runtime {
   /** Per schema object (a reload makes new ones, and each role's view is one of its own): shape key → plan and SQL. */
-  private shapes = new WeakMap<Schema, Map<string, CachedShape>>();
+  private readonly shapes = new WeakMap<Schema, Map<string, CachedShape>>();
   /** Reads parsed before, by URL and headers (parsing does not depend on the schema). */
   readonly parseMemo = new ParseMemo();
   private readonly openapiCache = new Map<string, string>();

@@ -20,8 +20,7 @@ import { ReadPoolUnavailableError, SqliteReadPool, StatementTimeoutError, type R
 
 export { StatementTimeoutError };
 
-/** The first column of a count row; a planned count with no statistics yields no row. */
-/** A count statement's answer: its one value (plucked), or undefined when it gave no row. */
+/** A count statement's answer: its one value (plucked) or row; undefined when it gave no row (a planned count without statistics). */
 function countOf(answer: unknown): number | null {
   const value = Array.isArray(answer) ? answer[0] : answer;
   if (value === null || value === undefined) return null;
