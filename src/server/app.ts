@@ -26,7 +26,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   // Set once Fastify exists; the server is made inside Fastify's constructor, before that.
   let lane: DirectLane | null = null;
   const app = Fastify({
-    // Node's server, with reads of the data routes taken by the direct lane (direct-lane.ts) and
+    // Node's server, with the data routes' plain requests taken by the direct lane (direct-lane.ts) and
     // everything else handed to Fastify.
     serverFactory: (fastifyHandler) => {
       const server = http.createServer((req, res) => {
