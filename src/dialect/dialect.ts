@@ -68,6 +68,12 @@ export interface Driver {
   /** `session`: see DbSession; absent, the statements run as the connection's own role. */
   read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult>;
   /**
+   * The same read answered at once, or undefined when it has to wait (a network round trip, a read
+   * worker). An engine that runs short reads on the main thread (SQLite) saves the promises, the
+   * deadline and the tick of a request answered without waiting for anything.
+   */
+  readNow?(main: BoundQuery, count: BoundQuery | null): ReadResult | undefined;
+  /**
    * Rows of a large read in batches (column 0 JSON text), without holding them all; optional per
    * engine. `batchRows`: rows per batch, where the engine lets the caller choose.
    */

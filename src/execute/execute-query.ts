@@ -66,6 +66,24 @@ export async function executeQuery(
 }
 
 /**
+ * A read answered without waiting, when the engine can (Driver.readNow) and nothing in it must wait:
+ * no row-level security session, no stream, no estimated count that may need a second query.
+ * Undefined otherwise; executeQuery then does the same work asynchronously.
+ */
+export function executeReadNow(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): ExecuteResult | undefined {
+  if (!dialect.driver.readNow || dialect.rowLevelSecurity) return undefined;
+  if (compiled.count && plan.countMode !== 'exact' && compiled.plannedCount) return undefined;
+  try {
+    if (streamRange(plan, api, dialect)) return undefined;
+    const main = bindQuery(compiled.main, api, dialect);
+    const result = dialect.driver.readNow(main, compiled.count ? bindQuery(compiled.count, api, dialect) : null);
+    return result && { kind: 'read', rows: result.rows, total: result.total, lastCursor: result.lastCursor };
+  } catch (e) {
+    throw toCatalogError(e, dialect);
+  }
+}
+
+/**
  * CSV and NDJSON, and any read that may exceed STREAM_ABOVE_ROWS, stream when the engine can:
  * memory stays flat however many rows an export has. Singular, HEAD and keyset reads never do.
  * Null, decided without waiting, for a read that does not stream.
@@ -77,18 +95,24 @@ function streamed(
   dialect: Dialect,
   session: DbSession | undefined,
 ): Promise<ExecuteResult> | null {
-  const query = plan.query;
-  const stream = dialect.driver.stream?.bind(dialect.driver);
-  if (!stream || query.kind !== 'read' || !query.limit || plan.singular || plan.headersOnly || query.keyset) return null;
-  const bound = (param: Param) => Number(bindQuery({ sql: '', params: [param] }, api, dialect).params[0]);
-  const limit = bound(query.limit);
-  if (plan.media !== 'csv' && plan.media !== 'ndjson' && limit <= STREAM_ABOVE_ROWS) return null;
-  const offset = query.offset ? bound(query.offset) : 0;
+  const range = streamRange(plan, api, dialect);
+  if (!range) return null;
+  const stream = dialect.driver.stream!.bind(dialect.driver);
   return (async (): Promise<ExecuteResult> => {
     // The count runs first, so Content-Range is known before the first byte is sent.
     const total = compiled.count ? Number((await dialect.driver.read(bindQuery(compiled.count, api, dialect), null, session)).rows[0]) : null;
-    return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect), undefined, session), total, offset, limit };
+    return { kind: 'stream', rows: stream(bindQuery(compiled.main, api, dialect), undefined, session), total, ...range };
   })();
+}
+
+/** The rows a read that streams asks for, or null for one that does not stream. */
+function streamRange(plan: RequestPlan, api: ApiRequest, dialect: Dialect): { offset: number; limit: number } | null {
+  const query = plan.query;
+  if (!dialect.driver.stream || query.kind !== 'read' || !query.limit || plan.singular || plan.headersOnly || query.keyset) return null;
+  const bound = (param: Param) => Number(bindQuery({ sql: '', params: [param] }, api, dialect).params[0]);
+  const limit = bound(query.limit);
+  if (plan.media !== 'csv' && plan.media !== 'ndjson' && limit <= STREAM_ABOVE_ROWS) return null;
+  return { offset: query.offset ? bound(query.offset) : 0, limit };
 }
 
 /**

@@ -32,10 +32,33 @@ interface Entry {
   readonly slots: readonly number[];
 }
 
-const NO_SLOTS: readonly string[] = [];
+/** Entries by path template, then by query template (a URL remembered whole: its query and EXACT). */
+type PathEntries = Map<string, Map<string, Entry>>;
 
+/** The method and parse-relevant headers of the last request, with their entries. */
+interface Head {
+  readonly method: string;
+  readonly accept: string;
+  readonly prefer: string;
+  readonly range: string;
+  readonly profile: string;
+  readonly paths: PathEntries;
+}
+
+const NO_SLOTS: readonly string[] = [];
+const NO_TEMPLATE: Template = { template: '', slots: NO_SLOTS };
+const EXACT = '\u0000exact';
+
+/**
+ * Entries are found through nested maps keyed by the request's own strings (method and headers,
+ * path template, query template), not one key string joined per request: joining and hashing it
+ * was most of what a remembered parse allocated. Clients send the same headers request after
+ * request, so the last ones are compared before any map is looked at.
+ */
 export class ParseMemo {
-  private readonly entries = new Map<string, Entry>();
+  private readonly heads = new Map<string, PathEntries>();
+  private last: Head | null = null;
+  private size = 0;
 
   parse(input: HttpInput): ApiRequest {
     if ((input.method !== 'GET' && input.method !== 'HEAD') || input.body !== null) return parseApiRequest(input);
@@ -46,42 +69,69 @@ export class ParseMemo {
     const range = h.range ?? ABSENT;
     const profile = h['accept-profile'] ?? ABSENT;
     if (typeof accept !== 'string' || typeof prefer !== 'string' || typeof range !== 'string' || typeof profile !== 'string') return parseApiRequest(input);
+    const paths = this.pathsFor(input.method, accept, prefer, range, profile);
 
     const path = input.path;
     let pathKey = path;
     let ids: string[] | null = null;
     const second = path.indexOf('/', 1);
     if (second > 0 && path.indexOf('/', second + 1) < 0 && !(second === 4 && path.startsWith('/rpc'))) {
-      ids = path.slice(second + 1).split(',');
+      const key = path.slice(second + 1);
+      ids = key.includes(',') ? key.split(',') : [key];
       // An empty key part is the parser's 404; not worth remembering.
       if (ids.includes('')) return parseApiRequest(input);
-      pathKey = `${path.slice(0, second + 1)}${HOLE}${ids.length}`;
+      pathKey = ids.length === 1 ? path.slice(0, second + 1) : `${path.slice(0, second + 1)}${HOLE}${ids.length}`;
     }
     const { template, slots } = queryTemplate(input.query);
-    const headerKey = `${accept}\u0001${prefer}\u0001${range}\u0001${profile}`;
-    const key = `${input.method}\u0000${pathKey}\u0000${template}\u0000${headerKey}`;
+    let queries = paths.get(pathKey);
+    const entry = queries?.get(template);
+    if (entry !== undefined) return withValues(entry, ids, slots, input);
+    // A URL whose values could not be placed is remembered whole, under its own key.
+    const exact = slots.length > 0 ? queries?.get(input.query + EXACT) : undefined;
+    if (exact !== undefined) return withValues(exact, ids, NO_SLOTS, input);
 
-    let entry = this.entries.get(key);
-    if (entry === undefined) {
-      // A URL whose values could not be placed is remembered whole, under its own key.
-      const exactKey = `${input.method}\u0000${pathKey}\u0000${input.query}\u0000${headerKey}\u0000exact`;
-      const exact = slots.length > 0 ? this.entries.get(exactKey) : undefined;
-      if (exact !== undefined) return withValues(exact, ids, NO_SLOTS, input);
-      const api = parseApiRequest(input);
-      if (this.entries.size >= MEMO_LIMIT) this.entries.clear();
-      const { caller: _caller, ...anonymous } = api;
-      const placed = slots.length > 0 ? placeSlots(input, template, slots, api) : { api: anonymous, slots: [] };
-      if (placed) this.entries.set(key, placed);
-      else this.entries.set(exactKey, { api: anonymous, slots: [] });
+    const api = parseApiRequest(input);
+    if (this.size >= MEMO_LIMIT) {
+      this.heads.clear();
+      this.last = null;
+      this.size = 0;
       return api;
     }
-    return withValues(entry, ids, slots, input);
+    if (queries === undefined) {
+      queries = new Map();
+      paths.set(pathKey, queries);
+    }
+    const { caller: _caller, ...anonymous } = api;
+    const placed = slots.length > 0 ? placeSlots(input, template, slots, api) : { api: anonymous, slots: [] };
+    if (placed) queries.set(template, placed);
+    else queries.set(input.query + EXACT, { api: anonymous, slots: [] });
+    this.size++;
+    return api;
+  }
+
+  private pathsFor(method: string, accept: string, prefer: string, range: string, profile: string): PathEntries {
+    const last = this.last;
+    if (last !== null && last.method === method && last.accept === accept && last.prefer === prefer && last.range === range && last.profile === profile) return last.paths;
+    const key = `${method}\u0000${accept}\u0001${prefer}\u0001${range}\u0001${profile}`;
+    let paths = this.heads.get(key);
+    if (paths === undefined) {
+      paths = new Map();
+      this.heads.set(key, paths);
+    }
+    this.last = { method, accept, prefer, range, profile, paths };
+    return paths;
   }
 }
 
+interface Template {
+  readonly template: string;
+  readonly slots: readonly string[];
+}
+
 /** The query string with each plain comparison's value left out, and those values in order. */
-function queryTemplate(query: string): { template: string; slots: readonly string[] } {
-  if (query === '' || !query.includes('=')) return { template: query, slots: NO_SLOTS };
+function queryTemplate(query: string): Template {
+  if (query === '') return NO_TEMPLATE;
+  if (!query.includes('=')) return { template: query, slots: NO_SLOTS };
   const parts = query.split('&');
   let slots: string[] | null = null;
   for (let i = 0; i < parts.length; i++) {

@@ -13,6 +13,7 @@ import { csvHeader, csvLines, rowsToCsv } from './csv.js';
 
 export interface RenderedResponse {
   readonly status: number;
+  /** A new object for every response: whoever sends it may add to it (Content-Length). */
   readonly headers: Record<string, string>;
   /** Text, nothing, or a stream of text for large reads. */
   readonly body: string | null | Readable;

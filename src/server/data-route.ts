@@ -20,7 +20,8 @@ export const DATA_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'O
 
 /**
  * `url` is the raw request URL; its first `strip` characters are the mount (and any plugin prefix).
- * Without auth there is nothing to wait for before the pipeline, so no extra promise either.
+ * Without auth there is nothing to wait for before the pipeline, so no extra promise either, and a
+ * read the engine answers at once comes back as the answer itself (handleRequest).
  */
 export function answerData(
   runtime: Runtime,
@@ -30,7 +31,7 @@ export function answerData(
   headers: HttpInput['headers'],
   body: string | null,
   log: FastifyBaseLogger | undefined,
-): Promise<RenderedResponse> {
+): RenderedResponse | Promise<RenderedResponse> {
   if (!runtime.authenticator) {
     checkAnonAccess(runtime, method);
     return handleRequest(inputOf(method, url, strip, headers, body, undefined), runtime, log);
@@ -40,14 +41,9 @@ export function answerData(
 
 function inputOf(method: string, url: string, strip: number, headers: HttpInput['headers'], body: string | null, caller: Caller | undefined): HttpInput {
   const q = url.indexOf('?');
-  return {
-    method,
-    path: (q < 0 ? url : url.slice(0, q)).slice(strip) || '/',
-    query: q < 0 ? '' : url.slice(q + 1),
-    headers,
-    body,
-    ...(caller ? { caller } : {}),
-  };
+  const path = (q < 0 ? (strip === 0 ? url : url.slice(strip)) : url.slice(strip, q)) || '/';
+  const input = { method, path, query: q < 0 ? '' : url.slice(q + 1), headers, body };
+  return caller ? { ...input, caller } : input;
 }
 
 /** Who asks: the authenticated caller, or undefined for an anonymous request the policy lets through. */

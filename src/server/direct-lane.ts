@@ -72,14 +72,29 @@ export class DirectLane {
     this.deadlines.stop();
   }
 
-  private async answer(res: ServerResponse, method: string, url: string, strip: number, headers: IncomingMessage['headers'], body: string | null): Promise<void> {
-    const started = this.logger ? performance.now() : 0;
-    const log = this.logger?.child({ reqId: requestIdOf(headers) });
+  private answer(res: ServerResponse, method: string, url: string, strip: number, headers: IncomingMessage['headers'], body: string | null): void {
+    if (this.logger) {
+      void this.answerLogged(this.logger, res, method, url, strip, headers, body);
+      return;
+    }
+    let answer: RenderedResponse | Promise<RenderedResponse>;
+    try {
+      answer = answerData(this.runtime, method, url, strip, headers, body, undefined);
+    } catch (e) {
+      sendError(res, e, undefined);
+      return;
+    }
+    // Answered at once (a SQLite read): no deadline to keep, no promise to wait for.
+    if (answer instanceof Promise) void this.answerLater(res, method, answer, undefined);
+    else sendNow(res, method, answer, undefined);
+  }
+
+  private async answerLater(res: ServerResponse, method: string, answer: Promise<RenderedResponse>, log: FastifyBaseLogger | undefined): Promise<void> {
     const deadline = this.deadlines.track(() => {
       if (!res.headersSent) sendError(res, rowgateError('RG504', `The request took longer than ${this.deadlines.ms} ms`), log);
     });
     try {
-      const response = await answerData(this.runtime, method, url, strip, headers, body, log);
+      const response = await answer;
       if (!res.headersSent) send(res, method, response, log);
     } catch (e) {
       // Timed out already (the 504 is out); what failed after that is only worth a log line.
@@ -88,11 +103,22 @@ export class DirectLane {
     } finally {
       this.deadlines.done(deadline);
     }
-    if (log) {
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      finished(res, () => log.info({ method, path, status: res.statusCode, ms: Number((performance.now() - started).toFixed(2)) }, 'request'));
+  }
+
+  private async answerLogged(logger: FastifyBaseLogger, res: ServerResponse, method: string, url: string, strip: number, headers: IncomingMessage['headers'], body: string | null): Promise<void> {
+    const started = performance.now();
+    const log = logger.child({ reqId: requestIdOf(headers) });
+    let answer: RenderedResponse | Promise<RenderedResponse>;
+    try {
+      answer = answerData(this.runtime, method, url, strip, headers, body, log);
+    } catch (e) {
+      answer = Promise.reject(e);
     }
+    if (answer instanceof Promise) await this.answerLater(res, method, answer, log);
+    else sendNow(res, method, answer, log);
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    finished(res, () => log.info({ method, path, status: res.statusCode, ms: Number((performance.now() - started).toFixed(2)) }, 'request'));
   }
 }
 
@@ -163,20 +189,33 @@ function readBody(req: IncomingMessage, res: ServerResponse, bytes: number, then
   req.on('error', () => res.destroy());
 }
 
+/** `send`, where a failure to send (a header Node refuses) still gets an error answer if it can. */
+function sendNow(res: ServerResponse, method: string, response: RenderedResponse, log: FastifyBaseLogger | undefined): void {
+  try {
+    send(res, method, response, log);
+  } catch (e) {
+    if (!res.headersSent) sendError(res, e, log);
+  }
+}
+
+/** The response's headers object is its own (RenderedResponse), so the length goes straight into it. */
 function send(res: ServerResponse, method: string, response: RenderedResponse, log: FastifyBaseLogger | undefined): void {
   const { status, headers, body } = response;
   if (body === null) {
     // As Fastify answers an empty body: a length of 0 where a body could be, none where it cannot.
-    res.writeHead(status, status >= 200 && status !== 204 && status !== 304 && method !== 'HEAD' ? { ...headers, 'content-length': '0' } : headers);
+    if (status >= 200 && status !== 204 && status !== 304 && method !== 'HEAD') headers['content-length'] = '0';
+    res.writeHead(status, headers);
     res.end();
   } else if (typeof body === 'string') {
     if (status === 204 || status < 200) {
-      const { 'content-type': _type, 'content-length': _length, ...rest } = headers;
-      res.writeHead(status, rest);
+      delete headers['content-type'];
+      delete headers['content-length'];
+      res.writeHead(status, headers);
       res.end();
       return;
     }
-    res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    headers['content-length'] = String(Buffer.byteLength(body));
+    res.writeHead(status, headers);
     res.end(body);
   } else {
     sendStream(res, status, headers, body, log);

@@ -5,7 +5,7 @@
  */
 import type { HttpInput } from '../request/api-request.js';
 import { planRequest } from '../plan/plan-request.js';
-import { executeQuery, type ExecuteResult } from '../execute/execute-query.js';
+import { executeQuery, executeReadNow, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { CachedShape, Runtime } from './runtime.js';
 import { errors } from '../errors/catalog.js';
@@ -21,12 +21,35 @@ import { isRowgateError } from '../errors/rowgate-error.js';
 import { rowsPass } from '../auth/row-check.js';
 import { permissionDenied } from '../plan/access-filter.js';
 
-export async function handleRequest(input: HttpInput, runtime: Runtime, log?: ActionLogger): Promise<RenderedResponse> {
+/**
+ * A read the engine answers at once (SQLite) is answered here without a promise; everything else
+ * returns one.
+ */
+export function handleRequest(input: HttpInput, runtime: Runtime, log?: ActionLogger): RenderedResponse | Promise<RenderedResponse> {
   // Clock reads and their formatting cost about a microsecond a request: only when asked for.
-  const timed = runtime.options.serverTiming;
-  const t0 = timed ? performance.now() : 0;
+  if (runtime.options.serverTiming) return handleTimed(input, runtime, log);
   const api = runtime.parseMemo.parse(input);
-  const t1 = timed ? performance.now() : 0;
+  if (api.action === 'read' && api.target.kind !== 'rpc') {
+    const shape = shapeFor(api, runtime);
+    if (shape.compiled.kind === 'read') {
+      if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
+      const result = executeReadNow(shape.plan, shape.compiled, api, runtime.dialect);
+      if (result) {
+        if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
+        return respond(shape, result, api, runtime);
+      }
+    }
+  }
+  return handleParsed(input, api, runtime, log, null);
+}
+
+async function handleTimed(input: HttpInput, runtime: Runtime, log: ActionLogger | undefined): Promise<RenderedResponse> {
+  const t0 = performance.now();
+  const api = runtime.parseMemo.parse(input);
+  return handleParsed(input, api, runtime, log, { t0, t1: performance.now() });
+}
+
+async function handleParsed(input: HttpInput, api: ApiRequest, runtime: Runtime, log: ActionLogger | undefined, timing: { t0: number; t1: number } | null): Promise<RenderedResponse> {
   // Actions have a pipeline of their own: check the input, run the handler in a transaction.
   if (api.target.kind === 'rpc') {
     const functions = runtime.schemaFor(api.profile, api.caller).functions;
@@ -40,7 +63,7 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
 
   const shape = shapeFor(api, runtime);
   if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
-  const t2 = timed ? performance.now() : 0;
+  const t2 = timing ? performance.now() : 0;
   // The query log: with --log-level debug every request names the one statement it ran.
   if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
 
@@ -49,15 +72,20 @@ export async function handleRequest(input: HttpInput, runtime: Runtime, log?: Ac
     shape.plan.query.kind === 'insert' && api.body?.rows.length === 0
       ? { kind: 'write', rows: [], affected: 0 }
       : await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
-  const t3 = timed ? performance.now() : 0;
+  const t3 = timing ? performance.now() : 0;
 
+  const response = respond(shape, result, api, runtime);
+  if (timing) {
+    const t4 = performance.now();
+    response.headers['server-timing'] = `parse;dur=${ms(timing.t1 - timing.t0)}, plan;dur=${ms(t2 - timing.t1)}, execute;dur=${ms(t3 - t2)}, respond;dur=${ms(t4 - t3)}`;
+  }
+  return response;
+}
+
+function respond(shape: CachedShape, result: ExecuteResult, api: ApiRequest, runtime: Runtime): RenderedResponse {
   const response = renderResponse(shape.plan, result, api);
   // PostgREST names the schema that answered whenever several are served.
   if (runtime.profileNames.length > 1) response.headers['content-profile'] = api.profile ?? runtime.defaultProfile;
-  if (timed) {
-    const t4 = performance.now();
-    response.headers['server-timing'] = `parse;dur=${ms(t1 - t0)}, plan;dur=${ms(t2 - t1)}, execute;dur=${ms(t3 - t2)}, respond;dur=${ms(t4 - t3)}`;
-  }
   return response;
 }
 

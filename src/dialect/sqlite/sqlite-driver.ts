@@ -103,17 +103,22 @@ export class SqliteDriver implements Driver {
   }
 
   async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
-    if (this.pool && !this.pool.unavailable && (this.classify(main).long || (count !== null && this.classify(count).long))) {
-      try {
-        return await this.pool.run(main, count);
-      } catch (e) {
-        // Workers that cannot start leave the reads to the main thread, as before they existed.
-        const gaveUp = this.pool.unavailable;
-        if (!gaveUp || (e !== gaveUp && !(e instanceof ReadPoolUnavailableError))) throw e;
-        return this.readWithDeadline(main, count);
-      }
+    const now = this.readNow(main, count);
+    if (now) return now;
+    try {
+      return await this.pool!.run(main, count);
+    } catch (e) {
+      // Workers that cannot start leave the reads to the main thread, as before they existed.
+      const gaveUp = this.pool!.unavailable;
+      if (!gaveUp || (e !== gaveUp && !(e instanceof ReadPoolUnavailableError))) throw e;
+      return this.readWithDeadline(main, count);
     }
+  }
+
+  /** Every read but one that may run long (which goes to a read worker) runs here, at once. */
+  readNow(main: BoundQuery, count: BoundQuery | null): ReadResult | undefined {
     if (!this.pool || this.pool.unavailable) return this.readWithDeadline(main, count);
+    if (this.classify(main).long || (count !== null && this.classify(count).long)) return undefined;
     const statement = this.prepare(main.sql);
     if (this.plucked.has(statement)) {
       const rows = statement.all(...main.params) as string[];
