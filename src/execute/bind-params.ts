@@ -53,16 +53,19 @@ function bindParam(param: CompiledParam, api: ApiRequest, dialect: Dialect, slot
       return n < param.max ? n : param.max;
     }
     case 'body':
-      return bodyText(api);
+      return bodyText(api, param.object === true);
   }
 }
 
-/** The body as a JSON array of row objects, the form every engine's insert reads rows from. */
-function bodyText(api: ApiRequest): string {
+/**
+ * The body as a JSON array of row objects, the form every engine's insert reads rows from, or as
+ * the one object when `object` is asked for (an insert of one object from a VALUES list).
+ */
+function bodyText(api: ApiRequest, object: boolean): string {
   const body = api.body;
   if (!body) return '[]';
   // PATCH reads its columns from the one object; inserts (POST, PUT) read rows from an array.
-  if (api.method === 'PATCH') return body.isArray ? JSON.stringify(body.rows[0]) : body.raw;
+  if (object || api.method === 'PATCH') return body.isArray ? JSON.stringify(body.rows[0]) : body.raw;
   return body.isArray ? body.raw : `[${body.raw}]`;
 }
 

@@ -45,6 +45,7 @@ export function buildInsertPlan(api: ApiRequest, table: Table): InsertPlan {
       : [],
     onConflict: isPut ? { columns: key, action: 'update' } : conflictTarget(api, table),
     returning: returningOf(api, table, !isPut && api.body !== null && !api.body.isArray),
+    single: api.body !== null && !api.body.isArray,
   };
 }
 

@@ -13,8 +13,11 @@ import type { RuleValue } from '../auth/table-access.js';
 export type Param =
   /** `values[ref]` converted to `type` (a 400 when it does not convert), e.g. the `5` of `id=eq.5`. */
   | { readonly kind: 'value'; readonly ref: ValueRef; readonly type: ColumnType; readonly column: string }
-  /** The request body as JSON text, e.g. bound once for a bulk insert. */
-  | { readonly kind: 'body' }
+  /**
+   * The request body as JSON text, e.g. bound once for a bulk insert: the rows as an array, or with
+   * `object`, the one object of a body that is one object (PATCH's always is).
+   */
+  | { readonly kind: 'body'; readonly object?: boolean }
   /** `min(values[ref], max)`, or `max` when the client gave no limit. */
   | { readonly kind: 'limit'; readonly ref: ValueRef | null; readonly max: number }
   /** A constant chosen by the planner (a JSON path, a key name). */
@@ -166,6 +169,8 @@ export interface InsertPlan {
   readonly fixed: readonly { readonly column: Column; readonly value: Param }[];
   readonly onConflict: { readonly columns: readonly Column[]; readonly action: 'update' | 'nothing' } | null;
   readonly returning: Returning;
+  /** The body is one object, not an array: one row, which an engine may insert from a VALUES list. */
+  readonly single?: boolean;
 }
 
 /** PATCH /products?id=eq.5 with a JSON object */
