@@ -21,6 +21,7 @@ export async function withRetries<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function isTransient(e: unknown): boolean {
+/** A conflict that may not happen again: worth another attempt. */
+export function isTransient(e: unknown): boolean {
   return isRowgateError(e) && e.code === '40001';
 }

@@ -124,16 +124,13 @@ async function runFunction(api: ApiRequest, fn: DbFunction, env: ActionEnv): Pro
 
 /** The context actions (and, with the table added, hooks) run with. */
 export function actionContext(db: ActionContext['db'], caller: Caller, log: ActionLogger): ActionContext {
-  return {
-    db,
-    caller,
-    log,
-    fail(status, code, message, extra = {}) {
-      // Only client errors: a 5xx would claim the server failed when the action refused.
-      const safe = Number.isInteger(status) && status >= 400 && status < 500 ? status : 400;
-      throw new RowgateError(code, safe, message, { details: extra.details ?? null, hint: extra.hint ?? null });
-    },
-  };
+  return { db, caller, log, fail: failAction };
+}
+
+/** `ctx.fail`: only client errors, since a 5xx would claim the server failed when the action refused. */
+export function failAction(status: number, code: string, message: string, extra: { details?: string; hint?: string } = {}): never {
+  const safe = Number.isInteger(status) && status >= 400 && status < 500 ? status : 400;
+  throw new RowgateError(code, safe, message, { details: extra.details ?? null, hint: extra.hint ?? null });
 }
 
 function bodyArguments(api: ApiRequest): unknown {

@@ -83,6 +83,11 @@ export interface Driver {
    * that needs several statements (re-reading written rows where there is no RETURNING) can.
    */
   write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult>;
+  /**
+   * The same write done at once, or undefined, having done nothing, when it has to wait (the
+   * write lock is held, a network round trip). Never within a caller's transaction.
+   */
+  writeNow?(compiled: CompiledWrite, bind: Binder, options: WriteOptions): WriteResult | undefined;
   /** Resolves when the database answers; used by `/_/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,9 +6,9 @@
  */
 import { errors, rowgateError } from '../errors/catalog.js';
 import { isRowgateError, type RowgateError } from '../errors/rowgate-error.js';
-import type { CompiledPlan, CompiledRead } from '../compile/sql-compiler.js';
+import type { CompiledPlan, CompiledRead, CompiledWrite } from '../compile/sql-compiler.js';
 import type { Param } from '../plan/plan-nodes.js';
-import type { BoundQuery, DbSession, Dialect, ReadResult, WriteResult } from '../dialect/dialect.js';
+import type { Binder, BoundQuery, DbSession, Dialect, ReadResult, WriteOptions, WriteResult } from '../dialect/dialect.js';
 import type { Caller } from '../actions/define-action.js';
 import { SERVICE_ROLE } from '../auth/role-schema.js';
 import type { Kysely } from 'kysely';
@@ -17,7 +17,7 @@ import type { ApiRequest } from '../request/types.js';
 import { bindQuery, convertValue } from './bind-params.js';
 import type { Column } from '../schema/model.js';
 import { databaseError } from './database-errors.js';
-import { withRetries } from '../actions/retry.js';
+import { isTransient, withRetries } from '../actions/retry.js';
 
 export type ExecuteResult =
   | ({ kind: 'read' } & ReadResult)
@@ -43,26 +43,55 @@ export async function executeQuery(
       if (stream) return await stream;
       return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect, session)) };
     }
-    if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
-    if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
-    checkKeys(plan, api);
-    const bind = (query: typeof compiled.main, slots?: Readonly<Record<string, unknown>>) => bindQuery(query, api, dialect, slots);
+    const write = writeOf(plan, compiled, api, dialect, session, options.inTransaction);
     // A transient conflict (another process holding SQLite's lock, a deadlock, a serialization
     // failure) is retried with backoff, unless the caller holds the transaction.
-    const write = () => dialect.driver.write(compiled, bind, {
-      returnsRows: compiled.returns.body || compiled.returns.key,
-      // In a caller's transaction the caller rolls back (tx=rollback) at its end.
-      rollback: plan.rollback && !options.inTransaction,
-      // Only when there is something to check: a write without a check may run without a transaction.
-      ...(plan.maxAffected !== null || (plan.singular === 'object' && plan.returnPreference === 'representation') ? { check: (r: WriteResult) => checkWrite(plan, r) } : {}),
-      inTransaction: options.inTransaction,
-      ...(session ? { session } : {}),
-    });
-    const result = options.inTransaction ? await write() : await withRetries(() => write().catch((e: unknown) => Promise.reject(toCatalogError(e, dialect))));
+    const result = options.inTransaction
+      ? await dialect.driver.write(compiled, write.bind, write.options)
+      : await withRetries(() => dialect.driver.write(compiled, write.bind, write.options).catch((e: unknown) => Promise.reject(toCatalogError(e, dialect))));
     return { kind: 'write', ...result };
   } catch (e) {
     throw toCatalogError(e, dialect);
   }
+}
+
+/**
+ * A write done without waiting, when the engine can (Driver.writeNow: SQLite with its write lock
+ * free) and there is no row-level security session. Undefined when it has to wait, or met a
+ * transient conflict (nothing was written): executeQuery then does it, with retries.
+ */
+export function executeWriteNow(plan: RequestPlan, compiled: CompiledWrite, api: ApiRequest, dialect: Dialect): ExecuteResult | undefined {
+  if (!dialect.driver.writeNow || dialect.rowLevelSecurity) return undefined;
+  let result: WriteResult | undefined;
+  try {
+    const write = writeOf(plan, compiled, api, dialect, undefined, undefined);
+    result = dialect.driver.writeNow(compiled, write.bind, write.options);
+  } catch (e) {
+    const error = toCatalogError(e, dialect);
+    if (isTransient(error)) return undefined;
+    throw error;
+  }
+  return result && { kind: 'write', rows: result.rows, affected: result.affected };
+}
+
+/** The body checked and the statement's binder and options: what every way of running a write needs. */
+function writeOf(plan: RequestPlan, compiled: CompiledWrite, api: ApiRequest, dialect: Dialect, session: DbSession | undefined, inTransaction: Kysely<any> | undefined): { bind: Binder; options: WriteOptions } {
+  if (api.body?.format === 'csv') api = withTypedCsvBody(api, plan);
+  if (api.body && plan.validateBody) plan.validateBody(api.body.rows);
+  checkKeys(plan, api);
+  const checked = api;
+  return {
+    bind: (query, slots) => bindQuery(query, checked, dialect, slots),
+    options: {
+      returnsRows: compiled.returns.body || compiled.returns.key,
+      // In a caller's transaction the caller rolls back (tx=rollback) at its end.
+      rollback: plan.rollback && !inTransaction,
+      // Only when there is something to check: a write without a check may run without a transaction.
+      ...(plan.maxAffected !== null || (plan.singular === 'object' && plan.returnPreference === 'representation') ? { check: (r: WriteResult) => checkWrite(plan, r) } : {}),
+      inTransaction,
+      ...(session ? { session } : {}),
+    },
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Parsing remembered: a read whose URL and request headers were seen before — values aside — gets
+ * Parsing remembered: a request whose URL and headers were seen before — values aside — gets
  * the ApiRequest parsed then, with this request's values put in, instead of parsing again (about a
  * tenth of a small read's CPU). Parsing is pure, so an equal input parses equal.
  *
@@ -9,11 +9,12 @@
  * one of eq/neq/gt/gte/lt/lte and a value with no character the grammar or percent-decoding would
  * read). For the latter the entry is made by parsing once more with a marker in each such value and
  * finding where each marker landed; a URL where that does not come out exactly is remembered whole.
- * Reads only: a body, and the headers of writes, are left to the parser.
+ * Writes are remembered all but their body (see ParseMemo).
  */
 import { parseApiRequest, type HttpInput } from './api-request.js';
 import { decodePathSegment } from './query-string.js';
-import type { ApiRequest } from './types.js';
+import type { ApiRequest, RequestAction, RequestBody } from './types.js';
+import { parseRequestBody } from './request-body.js';
 
 /** Distinct URL templates kept; past this the memo starts over, like the shape cache. */
 const MEMO_LIMIT = 2000;
@@ -32,16 +33,23 @@ interface Entry {
   readonly slots: readonly number[];
 }
 
+/**
+ * A write's URL and headers: what its body is parsed with, and an entry per kind of body (array or
+ * object, and its keys), since the shape depends on them.
+ */
+interface Family {
+  readonly action: RequestAction;
+  readonly columns: readonly string[] | null;
+  readonly bodies: Map<string, Entry>;
+}
+
 /** Entries by path template, then by query template (a URL remembered whole: its query and EXACT). */
-type PathEntries = Map<string, Map<string, Entry>>;
+type PathEntries = Map<string, Map<string, Entry | Family>>;
 
 /** The method and parse-relevant headers of the last request, with their entries. */
 interface Head {
   readonly method: string;
-  readonly accept: string;
-  readonly prefer: string;
-  readonly range: string;
-  readonly profile: string;
+  readonly headers: readonly [string, string, string, string];
   readonly paths: PathEntries;
 }
 
@@ -54,6 +62,9 @@ const EXACT = '\u0000exact';
  * path template, query template), not one key string joined per request: joining and hashing it
  * was most of what a remembered parse allocated. Clients send the same headers request after
  * request, so the last ones are compared before any map is looked at.
+ *
+ * Writes (POST, PATCH, PUT with a body; not actions) are remembered too, all but the body: it is
+ * parsed each time, with what the remembered URL says, and its kind and keys pick the entry.
  */
 export class ParseMemo {
   private readonly heads = new Map<string, PathEntries>();
@@ -61,17 +72,20 @@ export class ParseMemo {
   private size = 0;
 
   parse(input: HttpInput): ApiRequest {
-    if ((input.method !== 'GET' && input.method !== 'HEAD') || input.body !== null) return parseApiRequest(input);
+    const method = input.method;
+    const writes = method === 'POST' || method === 'PATCH' || method === 'PUT';
+    if (writes ? input.body === null : (method !== 'GET' && method !== 'HEAD') || input.body !== null) return parseApiRequest(input);
     const h = input.headers;
-    // The headers a read's parse depends on (api-request.ts); anything but one plain value each is parsed.
+    // The headers the parse depends on (api-request.ts); anything but one plain value each is parsed.
     const accept = h.accept ?? ABSENT;
     const prefer = h.prefer ?? ABSENT;
-    const range = h.range ?? ABSENT;
-    const profile = h['accept-profile'] ?? ABSENT;
-    if (typeof accept !== 'string' || typeof prefer !== 'string' || typeof range !== 'string' || typeof profile !== 'string') return parseApiRequest(input);
-    const paths = this.pathsFor(input.method, accept, prefer, range, profile);
+    const third = (writes ? h['content-type'] : h.range) ?? ABSENT;
+    const profile = (writes ? h['content-profile'] : h['accept-profile']) ?? ABSENT;
+    if (typeof accept !== 'string' || typeof prefer !== 'string' || typeof third !== 'string' || typeof profile !== 'string') return parseApiRequest(input);
 
     const path = input.path;
+    // Actions take their arguments from the body: left to the parser.
+    if (writes && path.startsWith('/rpc/')) return parseApiRequest(input);
     let pathKey = path;
     let ids: string[] | null = null;
     const second = path.indexOf('/', 1);
@@ -82,13 +96,24 @@ export class ParseMemo {
       if (ids.includes('')) return parseApiRequest(input);
       pathKey = ids.length === 1 ? path.slice(0, second + 1) : `${path.slice(0, second + 1)}${HOLE}${ids.length}`;
     }
+    const paths = this.pathsFor(method, accept, prefer, third, profile);
     const { template, slots } = queryTemplate(input.query);
     let queries = paths.get(pathKey);
-    const entry = queries?.get(template);
-    if (entry !== undefined) return withValues(entry, ids, slots, input);
-    // A URL whose values could not be placed is remembered whole, under its own key.
-    const exact = slots.length > 0 ? queries?.get(input.query + EXACT) : undefined;
-    if (exact !== undefined) return withValues(exact, ids, NO_SLOTS, input);
+    let key = template;
+    let found = queries?.get(template);
+    if (found === undefined && slots.length > 0) {
+      // A URL whose values could not be placed is remembered whole, under its own key.
+      key = input.query + EXACT;
+      found = queries?.get(key);
+    }
+    const placedSlots = key === template ? slots : NO_SLOTS;
+    if (found !== undefined) {
+      if (!writes) return withValues(found as Entry, ids, placedSlots, input, null);
+      const family = found as Family;
+      const { body, bodyColumns } = parseRequestBody(method, family.action, input.body, third === ABSENT ? undefined : third, family.columns);
+      const entry = family.bodies.get(bodyKey(body, bodyColumns));
+      if (entry !== undefined) return withValues(entry, ids, placedSlots, input, body);
+    }
 
     const api = parseApiRequest(input);
     if (this.size >= MEMO_LIMIT) {
@@ -102,25 +127,38 @@ export class ParseMemo {
       paths.set(pathKey, queries);
     }
     const { caller: _caller, ...anonymous } = api;
-    const placed = slots.length > 0 ? placeSlots(input, template, slots, api) : { api: anonymous, slots: [] };
-    if (placed) queries.set(template, placed);
-    else queries.set(input.query + EXACT, { api: anonymous, slots: [] });
+    let entry = slots.length > 0 ? placeSlots(input, template, slots, api) : { api: anonymous, slots: [] };
+    key = entry ? template : input.query + EXACT;
+    entry ??= { api: anonymous, slots: [] };
+    if (writes) {
+      let family = queries.get(key) as Family | undefined;
+      if (family === undefined) queries.set(key, (family = { action: api.action, columns: api.columns, bodies: new Map() }));
+      family.bodies.set(bodyKey(api.body, api.bodyColumns), entry);
+    } else {
+      queries.set(key, entry);
+    }
     this.size++;
     return api;
   }
 
-  private pathsFor(method: string, accept: string, prefer: string, range: string, profile: string): PathEntries {
+  private pathsFor(method: string, a: string, b: string, c: string, d: string): PathEntries {
     const last = this.last;
-    if (last !== null && last.method === method && last.accept === accept && last.prefer === prefer && last.range === range && last.profile === profile) return last.paths;
-    const key = `${method}\u0000${accept}\u0001${prefer}\u0001${range}\u0001${profile}`;
+    if (last !== null && last.method === method && last.headers[0] === a && last.headers[1] === b && last.headers[2] === c && last.headers[3] === d) return last.paths;
+    const key = `${method}\u0000${a}\u0001${b}\u0001${c}\u0001${d}`;
     let paths = this.heads.get(key);
     if (paths === undefined) {
       paths = new Map();
       this.heads.set(key, paths);
     }
-    this.last = { method, accept, prefer, range, profile, paths };
+    this.last = { method, headers: [a, b, c, d], paths };
     return paths;
   }
+}
+
+/** What of a body its shape depends on: array or object, its format, and its keys. */
+function bodyKey(body: RequestBody | null, columns: readonly string[] | null): string {
+  if (body === null) return '';
+  return `${body.isArray ? '[' : '{'}${body.format}\u0001${columns === null ? '' : columns.join('\u0001')}`;
 }
 
 interface Template {
@@ -172,14 +210,18 @@ function placeSlots(input: HttpInput, template: string, values: readonly string[
   return { api: anonymous, slots };
 }
 
-/** The remembered request with this request's key parts, query values and caller. */
-function withValues(entry: Entry, ids: readonly string[] | null, slots: readonly string[], input: HttpInput): ApiRequest {
+/** The remembered request with this request's key parts, query values, body and caller. */
+function withValues(entry: Entry, ids: readonly string[] | null, slots: readonly string[], input: HttpInput, body: RequestBody | null): ApiRequest {
   let api = entry.api;
-  if (ids !== null || slots.length > 0) {
-    const values = api.values.slice();
-    if (ids !== null) for (let i = 0; i < ids.length; i++) values[i] = decodePathSegment(ids[i]!);
-    for (let i = 0; i < slots.length; i++) values[entry.slots[i]!] = slots[i]!;
-    api = { ...api, values };
+  if (ids !== null || slots.length > 0 || body !== null) {
+    let values = api.values;
+    if (ids !== null || slots.length > 0) {
+      const own = values.slice();
+      if (ids !== null) for (let i = 0; i < ids.length; i++) own[i] = decodePathSegment(ids[i]!);
+      for (let i = 0; i < slots.length; i++) own[entry.slots[i]!] = slots[i]!;
+      values = own;
+    }
+    api = body === null ? { ...api, values } : { ...api, values, body };
   }
   return input.caller ? { ...api, caller: input.caller } : api;
 }

@@ -5,7 +5,7 @@
  */
 import type { HttpInput } from '../request/api-request.js';
 import { planRequest } from '../plan/plan-request.js';
-import { executeQuery, executeReadNow, type ExecuteResult } from '../execute/execute-query.js';
+import { executeQuery, executeReadNow, executeWriteNow, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { CachedShape, Runtime } from './runtime.js';
 import { errors } from '../errors/catalog.js';
@@ -22,26 +22,51 @@ import { rowsPass } from '../auth/row-check.js';
 import { permissionDenied } from '../plan/access-filter.js';
 
 /**
- * A read the engine answers at once (SQLite) is answered here without a promise; everything else
- * returns one.
+ * A request the engine answers at once (SQLite reads, and writes while its write lock is free) is
+ * answered here without a promise; everything else returns one.
  */
 export function handleRequest(input: HttpInput, runtime: Runtime, log?: ActionLogger): RenderedResponse | Promise<RenderedResponse> {
   // Clock reads and their formatting cost about a microsecond a request: only when asked for.
   if (runtime.options.serverTiming) return handleTimed(input, runtime, log);
   const api = runtime.parseMemo.parse(input);
-  if (api.action === 'read' && api.target.kind !== 'rpc') {
-    const shape = shapeFor(api, runtime);
-    if (shape.compiled.kind === 'read') {
-      if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
-      const result = executeReadNow(shape.plan, shape.compiled, api, runtime.dialect);
-      if (result) {
-        if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
-        return respond(shape, result, api, runtime);
-      }
-    }
-  }
-  return handleParsed(input, api, runtime, log, null);
+  return answerNow(api, runtime, log) ?? handleParsed(input, api, runtime, log, null);
 }
+
+/**
+ * The answer without waiting, where the engine gives one: undefined, having run nothing, when the
+ * request must take the asynchronous way (handleParsed). A hooked write whose hook returned a
+ * promise is already under way, so it comes back as that promise.
+ */
+function answerNow(api: ApiRequest, runtime: Runtime, log: ActionLogger | undefined): RenderedResponse | Promise<RenderedResponse> | undefined {
+  if (api.target.kind === 'rpc') return undefined;
+  if (api.action === 'read') {
+    const shape = shapeFor(api, runtime);
+    if (shape.compiled.kind !== 'read') return undefined;
+    if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
+    const result = executeReadNow(shape.plan, shape.compiled, api, runtime.dialect);
+    if (result && runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
+    return result && respond(shape, result, api, runtime);
+  }
+  if (api.action !== 'insert' && api.action !== 'update' && api.action !== 'upsert' && api.action !== 'delete') return undefined;
+  if (!runtime.dialect.driver.writeNow || missingDefaultGroups(api)) return undefined;
+  const hooks = hooksFor(api, runtime.options.hooks);
+  if (hooks) return needsTransaction(api, hooks) ? undefined : handleHookedWrite(api, hooks, runtime, log ?? runtime.actionEnv.log);
+  return writeNow(api, runtime, log);
+}
+
+/** A write without hooks done at once, or undefined when it has to wait (handleParsed does it). */
+function writeNow(api: ApiRequest, runtime: Runtime, log: ActionLogger | undefined): RenderedResponse | undefined {
+  const shape = shapeFor(api, runtime);
+  if (shape.compiled.kind !== 'write') return undefined;
+  if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
+  if (shape.plan.query.kind === 'insert' && api.body?.rows.length === 0) return respond(shape, NOTHING_WRITTEN, api, runtime);
+  const result = executeWriteNow(shape.plan, shape.compiled, api, runtime.dialect);
+  if (result && runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
+  return result && respond(shape, result, api, runtime);
+}
+
+/** Inserting no rows (`[]`) writes nothing on any engine: answered without a statement, as PostgREST answers it. */
+const NOTHING_WRITTEN: ExecuteResult = { kind: 'write', rows: [], affected: 0 };
 
 async function handleTimed(input: HttpInput, runtime: Runtime, log: ActionLogger | undefined): Promise<RenderedResponse> {
   const t0 = performance.now();
@@ -67,11 +92,8 @@ async function handleParsed(input: HttpInput, api: ApiRequest, runtime: Runtime,
   // The query log: with --log-level debug every request names the one statement it ran.
   if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
 
-  // Inserting no rows (`[]`) writes nothing on any engine: answered without a statement, as PostgREST answers it.
   const result: ExecuteResult =
-    shape.plan.query.kind === 'insert' && api.body?.rows.length === 0
-      ? { kind: 'write', rows: [], affected: 0 }
-      : await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
+    shape.plan.query.kind === 'insert' && api.body?.rows.length === 0 ? NOTHING_WRITTEN : await executeQuery(shape.plan, shape.compiled, api, runtime.dialect);
   const t3 = timing ? performance.now() : 0;
 
   const response = respond(shape, result, api, runtime);
@@ -89,8 +111,12 @@ function respond(shape: CachedShape, result: ExecuteResult, api: ApiRequest, run
   return response;
 }
 
-/** A write with table hooks: hooks, statement and after-hooks in one transaction. */
-async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Runtime, log: ActionLogger): Promise<RenderedResponse> {
+/**
+ * A write with table hooks: hooks, statement and after-hooks in one transaction; or, when the only
+ * hook is a before-hook that takes no context (needsTransaction), the hook and then the write
+ * alone, both at once when they can be.
+ */
+function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Runtime, log: ActionLogger): RenderedResponse | Promise<RenderedResponse> {
   const dialect = runtime.dialect;
   if (!dialect.transaction) throw errors.notImplemented(`table hooks on the ${dialect.name} engine yet`);
   const table = api.target.kind === 'table' || api.target.kind === 'row' ? api.target.name : '';
@@ -105,10 +131,8 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
   }
   const caller = api.caller ?? runtime.actionEnv.caller;
   if (!needsTransaction(api, hooks)) {
-    const shaped = await applyBeforeHooks(api, hooks, contextWithoutDatabase(table, caller, log), false);
-    const shape = shapeFor(shaped, runtime);
-    if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
-    return renderResponse(shape.plan, await executeQuery(shape.plan, shape.compiled, shaped, dialect), shaped);
+    const shaped = applyBeforeHooks(api, hooks, contextWithoutDatabase(table, caller, log), false);
+    return shaped instanceof Promise ? shaped.then((next) => writeShaped(next, runtime)) : writeShaped(shaped, runtime);
   }
   return withRetries(() =>
     dialect.transaction!(
@@ -130,6 +154,15 @@ async function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Ru
       throw toCatalogError(e, dialect);
     }),
   );
+}
+
+/** A request a before-hook has shaped, planned and written: at once when the engine can, else awaited. */
+function writeShaped(shaped: ApiRequest, runtime: Runtime): RenderedResponse | Promise<RenderedResponse> {
+  const shape = shapeFor(shaped, runtime);
+  if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
+  const now = shape.compiled.kind === 'write' ? executeWriteNow(shape.plan, shape.compiled, shaped, runtime.dialect) : undefined;
+  if (now) return renderResponse(shape.plan, now, shaped);
+  return executeQuery(shape.plan, shape.compiled, shaped, runtime.dialect).then((result) => renderResponse(shape.plan, result, shaped));
 }
 
 /**

@@ -209,26 +209,45 @@ export class SqliteDriver implements Driver {
   }
 
   async write(compiled: CompiledWrite, bind: Binder, options: WriteOptions): Promise<WriteResult> {
-    const main = bind(compiled.main);
-    const statement = this.prepare(main.sql, 'write');
-    if (options.inTransaction) return this.runWrite(statement, main, options);
+    if (options.inTransaction) {
+      const main = bind(compiled.main);
+      return this.runWrite(this.prepare(main.sql, 'write'), main, options);
+    }
     const release = this.writeLock.tryLock() ?? (await this.writeLock.lock());
     try {
-      // One statement with nothing to check or undo is atomic by itself: it runs in autocommit,
-      // as a hand-written server would, without a transaction around it.
-      if (!options.check && !options.rollback) return this.execute(statement, main, options.returnsRows);
-      this.prepare('begin immediate', 'write').run();
-      try {
-        const result = this.execute(statement, main, options.returnsRows);
-        options.check?.(result);
-        this.prepare(options.rollback ? 'rollback' : 'commit', 'write').run();
-        return result;
-      } catch (e) {
-        if (this.writer.inTransaction) this.prepare('rollback', 'write').run();
-        throw e;
-      }
+      return this.writeHeld(compiled, bind, options);
     } finally {
       release();
+    }
+  }
+
+  /** A write while no other holds the write lock (nearly always: writes are short and synchronous). */
+  writeNow(compiled: CompiledWrite, bind: Binder, options: WriteOptions): WriteResult | undefined {
+    if (options.inTransaction) return undefined;
+    const release = this.writeLock.tryLock();
+    if (!release) return undefined;
+    try {
+      return this.writeHeld(compiled, bind, options);
+    } finally {
+      release();
+    }
+  }
+
+  private writeHeld(compiled: CompiledWrite, bind: Binder, options: WriteOptions): WriteResult {
+    const main = bind(compiled.main);
+    const statement = this.prepare(main.sql, 'write');
+    // One statement with nothing to check or undo is atomic by itself: it runs in autocommit,
+    // as a hand-written server would, without a transaction around it.
+    if (!options.check && !options.rollback) return this.execute(statement, main, options.returnsRows);
+    this.prepare('begin immediate', 'write').run();
+    try {
+      const result = this.execute(statement, main, options.returnsRows);
+      options.check?.(result);
+      this.prepare(options.rollback ? 'rollback' : 'commit', 'write').run();
+      return result;
+    } catch (e) {
+      if (this.writer.inTransaction) this.prepare('rollback', 'write').run();
+      throw e;
     }
   }
 
