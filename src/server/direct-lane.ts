@@ -11,6 +11,9 @@
  * of goes to Fastify untouched: OPTIONS, chunked bodies and every Transfer-Encoding, a body past the
  * limit (Fastify's 413), other routes, paths Fastify's router would decode or normalise (`%`, `//`,
  * a trailing slash), and every request when CORS is configured (its headers come from the plugin).
+ *
+ * An answer the pipeline has at once (a SQLite read or write, handle-request.ts) is sent from the
+ * same call; only one that comes as a promise gets a deadline.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, type Readable } from 'node:stream';
