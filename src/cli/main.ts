@@ -2,8 +2,6 @@
  * The `rowgate` command: a thin wrapper over createServer() and the demo builders. Reads the
  * environment (ROWGATE_DB, PORT, HOST), prints what it serves, and owns process signals.
  */
-// First, so it applies before anything else allocates (young-generation.ts).
-import './young-generation.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
