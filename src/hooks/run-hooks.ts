@@ -150,7 +150,9 @@ function withRows(api: ApiRequest, rows: Row[]): ApiRequest {
   // With columns= the client chose the columns; a hook may add to them.
   const bodyColumns = api.columns ? [...new Set([...(api.bodyColumns ?? []), ...keys.filter((k) => !(api.bodyColumns ?? []).includes(k))])] : keys;
   const raw = JSON.stringify(body.isArray ? rows : rows[0]);
-  const next = { ...api, body: { ...body, raw, rows, format: 'json' as const }, bodyColumns };
+  // Written out, not spread: a JSON body has no `format` key, and adding one to a spread object
+  // takes V8's slow path (about a microsecond a write).
+  const next = { ...api, body: { raw, rows, isArray: body.isArray, format: 'json' as const }, bodyColumns };
   // Only the body's columns changed: the new shape key is remembered per old key and columns.
   const columnsKey = bodyColumns.join('\u0001');
   let known = reshaped.get(api.shapeKey);

@@ -126,7 +126,7 @@ export class ParseMemo {
       queries = new Map();
       paths.set(pathKey, queries);
     }
-    const { caller: _caller, ...anonymous } = api;
+    const anonymous: ApiRequest = { ...api, caller: undefined };
     let entry = slots.length > 0 ? placeSlots(input, template, slots, api) : { api: anonymous, slots: [] };
     key = entry ? template : input.query + EXACT;
     entry ??= { api: anonymous, slots: [] };
@@ -206,7 +206,7 @@ function placeSlots(input: HttpInput, template: string, values: readonly string[
     if (at < 0 || api.values.lastIndexOf(marker) !== at || parsed.values[at] !== values[i]) return null;
     slots.push(at);
   }
-  const { caller: _caller, ...anonymous } = api;
+  const anonymous: ApiRequest = { ...api, caller: undefined };
   return { api: anonymous, slots };
 }
 

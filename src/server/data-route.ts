@@ -42,8 +42,8 @@ export function answerData(
 function inputOf(method: string, url: string, strip: number, headers: HttpInput['headers'], body: string | null, caller: Caller | undefined): HttpInput {
   const q = url.indexOf('?');
   const path = (q < 0 ? (strip === 0 ? url : url.slice(strip)) : url.slice(strip, q)) || '/';
-  const input = { method, path, query: q < 0 ? '' : url.slice(q + 1), headers, body };
-  return caller ? { ...input, caller } : input;
+  // `caller` is always a key, if undefined: an object spread that adds a key takes V8's slow path.
+  return { method, path, query: q < 0 ? '' : url.slice(q + 1), headers, body, caller };
 }
 
 /** Who asks: the authenticated caller, or undefined for an anonymous request the policy lets through. */
