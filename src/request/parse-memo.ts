@@ -126,10 +126,9 @@ export class ParseMemo {
       queries = new Map();
       paths.set(pathKey, queries);
     }
-    const anonymous: ApiRequest = { ...api, caller: undefined };
-    let entry = slots.length > 0 ? placeSlots(input, template, slots, api) : { api: anonymous, slots: [] };
-    key = entry ? template : input.query + EXACT;
-    entry ??= { api: anonymous, slots: [] };
+    let entry = slots.length > 0 ? placeSlots(input, template, slots, api) : null;
+    key = entry || slots.length === 0 ? template : input.query + EXACT;
+    entry ??= { api: remembered(api), slots: [] };
     if (writes) {
       let family = queries.get(key) as Family | undefined;
       if (family === undefined) queries.set(key, (family = { action: api.action, columns: api.columns, bodies: new Map() }));
@@ -206,8 +205,15 @@ function placeSlots(input: HttpInput, template: string, values: readonly string[
     if (at < 0 || api.values.lastIndexOf(marker) !== at || parsed.values[at] !== values[i]) return null;
     slots.push(at);
   }
-  const anonymous: ApiRequest = { ...api, caller: undefined };
-  return { api: anonymous, slots };
+  return { api: remembered(api), slots };
+}
+
+/**
+ * What an entry keeps of a parsed request: neither its caller (each request brings its own) nor its
+ * body (a write brings its own, and a bulk body is not worth holding on to).
+ */
+function remembered(api: ApiRequest): ApiRequest {
+  return { ...api, caller: undefined, body: null };
 }
 
 /** The remembered request with this request's key parts, query values, body and caller. */
