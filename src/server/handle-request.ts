@@ -51,18 +51,22 @@ function answerNow(api: ApiRequest, runtime: Runtime, log: ActionLogger | undefi
   if (!runtime.dialect.driver.writeNow || missingDefaultGroups(api)) return undefined;
   const hooks = hooksFor(api, runtime.options.hooks);
   if (hooks) return needsTransaction(api, hooks) ? undefined : handleHookedWrite(api, hooks, runtime, log ?? runtime.actionEnv.log);
-  return writeNow(api, runtime, log);
+  return writeOutsideTransaction(api, runtime, log);
 }
 
-/** A write without hooks done at once, or undefined when it has to wait (handleParsed does it). */
-function writeNow(api: ApiRequest, runtime: Runtime, log: ActionLogger | undefined): RenderedResponse | undefined {
+/**
+ * A write that needs no transaction of the caller's (no hooks, or a before-hook that took no
+ * context): planned, checked and run at once when the engine can, else awaited (with retries).
+ */
+function writeOutsideTransaction(api: ApiRequest, runtime: Runtime, log: ActionLogger | undefined): RenderedResponse | Promise<RenderedResponse> {
   const shape = shapeFor(api, runtime);
-  if (shape.compiled.kind !== 'write') return undefined;
   if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
+  // The query log: with --log-level debug every request names the one statement it ran.
+  if (runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
   if (shape.plan.query.kind === 'insert' && api.body?.rows.length === 0) return respond(shape, NOTHING_WRITTEN, api, runtime);
-  const result = executeWriteNow(shape.plan, shape.compiled, api, runtime.dialect);
-  if (result && runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
-  return result && respond(shape, result, api, runtime);
+  const now = shape.compiled.kind === 'write' ? executeWriteNow(shape.plan, shape.compiled, api, runtime.dialect) : undefined;
+  if (now) return respond(shape, now, api, runtime);
+  return executeQuery(shape.plan, shape.compiled, api, runtime.dialect).then((result) => respond(shape, result, api, runtime));
 }
 
 /** Inserting no rows (`[]`) writes nothing on any engine: answered without a statement, as PostgREST answers it. */
@@ -132,7 +136,7 @@ function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Runtime,
   const caller = api.caller ?? runtime.actionEnv.caller;
   if (!needsTransaction(api, hooks)) {
     const shaped = applyBeforeHooks(api, hooks, contextWithoutDatabase(table, caller, log), false);
-    return shaped instanceof Promise ? shaped.then((next) => writeShaped(next, runtime)) : writeShaped(shaped, runtime);
+    return shaped instanceof Promise ? shaped.then((next) => writeOutsideTransaction(next, runtime, log)) : writeOutsideTransaction(shaped, runtime, log);
   }
   return withRetries(() =>
     dialect.transaction!(
@@ -145,7 +149,7 @@ function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Runtime,
         if (result.kind === 'write' && hasAfterHook(api, hooks)) {
           await applyAfterHooks(api, hooks, ctx, result.rows.map((r) => JSON.parse(r[0]) as Row));
         }
-        const response = renderResponse(shape.plan, result, shaped);
+        const response = respond(shape, result, shaped, runtime);
         // Rows fetched only for after-hooks are not the client's to receive.
         return wantedRows || response.body === null ? response : { ...response, status: response.status === 200 ? 204 : response.status, body: null };
       },
@@ -154,15 +158,6 @@ function handleHookedWrite(api: ApiRequest, hooks: TableHooks, runtime: Runtime,
       throw toCatalogError(e, dialect);
     }),
   );
-}
-
-/** A request a before-hook has shaped, planned and written: at once when the engine can, else awaited. */
-function writeShaped(shaped: ApiRequest, runtime: Runtime): RenderedResponse | Promise<RenderedResponse> {
-  const shape = shapeFor(shaped, runtime);
-  if (shape.plan.checks.length > 0) enforceChecks(shape.plan, shaped);
-  const now = shape.compiled.kind === 'write' ? executeWriteNow(shape.plan, shape.compiled, shaped, runtime.dialect) : undefined;
-  if (now) return renderResponse(shape.plan, now, shaped);
-  return executeQuery(shape.plan, shape.compiled, shaped, runtime.dialect).then((result) => renderResponse(shape.plan, result, shaped));
 }
 
 /**
@@ -212,7 +207,7 @@ async function handleGroupedInsert(api: ApiRequest, groups: Map<string, { keys: 
             affected += result.affected;
           }
         }
-        return renderResponse(shapes[0].plan, { kind: 'write', rows, affected }, api);
+        return respond(shapes[0]!, { kind: 'write', rows, affected }, api, runtime);
       },
       { rollback: api.preferences.tx === 'rollback', session: sessionFor(dialect, api.caller ?? runtime.actionEnv.caller) },
     ).catch((e: unknown) => {
