@@ -96,9 +96,9 @@ function statementConfig(sql: string): StatementConfig {
  * copies a config's own properties before it reads them (three microseconds a query for a literal
  * with five), and reads the rest through the prototype as from any object.
  */
-function queryConfig(query: BoundQuery): pg.QueryArrayConfig {
-  const config = Object.create(statementConfig(query.sql)) as { values: unknown[] };
-  config.values = query.params as unknown[];
+function queryConfig(statement: StatementConfig, values: readonly unknown[]): pg.QueryArrayConfig {
+  const config = Object.create(statement) as { values: readonly unknown[] };
+  config.values = values;
   return config as unknown as pg.QueryArrayConfig;
 }
 
@@ -336,8 +336,9 @@ class Transaction {
   run(query: BoundQuery): Promise<pg.QueryArrayResult> {
     let names = this.prepared.get(this.client);
     if (!names) this.prepared.set(this.client, (names = new Set()));
-    const config = queryConfig(query);
-    names.add(config.name!);
+    const statement = statementConfig(query.sql);
+    names.add(statement.name);
+    const config = queryConfig(statement, query.params);
     return this.guarded(() => this.client.query(config));
   }
 

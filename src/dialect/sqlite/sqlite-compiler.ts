@@ -105,19 +105,15 @@ export class SqliteCompiler extends SqlCompiler {
   }
 
   protected override rowsFromBody(plan: InsertPlan): Sql {
+    // Each row: the URL's key values (PUT), then the body's fields read from `object`.
+    const values = (object: Sql) => sql.join([...plan.fixed.map((f) => sql`${f.value}`), ...plan.columns.map((c) => this.bodyField(object, c))]);
     if (plan.single && plan.columns.length + plan.fixed.length > 0) {
       // One object: a VALUES list reading the object's fields costs a third of going through
       // json_each (measured with the demo's full-text triggers on products, docs/performance.md).
-      const object: Param = { kind: 'body', object: true };
-      return sql`values (${sql.join([...plan.fixed.map((f) => sql`${f.value}`), ...plan.columns.map((c) => this.bodyField(sql`${object}`, c))])})`;
+      return sql`values (${values(sql`${{ kind: 'body', object: true } satisfies Param}`)})`;
     }
-    const body: Param = { kind: 'body' };
-    const values = [
-      ...plan.fixed.map((f) => sql`${f.value}`),
-      ...plan.columns.map((c) => this.bodyField(sql`value`, c)),
-    ];
     // `where true` resolves SQLite's parsing ambiguity between a join's ON and an upsert's ON CONFLICT.
-    return sql`select ${sql.join(values)} from json_each(${body}) where true`;
+    return sql`select ${values(sql`value`)} from json_each(${{ kind: 'body' } satisfies Param}) where true`;
   }
 
   protected override bodyField(object: Sql, column: Column): Sql {
