@@ -252,7 +252,7 @@ class Session {
    * PostgreSQL (the pool's connections report changed rows: see FOUND_ROWS in mysql-dialect.ts).
    */
   kysely(): Kysely<any> {
-    const core = (this.conn as unknown as { connection: CoreQuery }).connection;
+    const core = this.core();
     const borrowed = {
       query: (sql: string, parameters: unknown[], callback: (error: unknown, result: unknown) => void) =>
         core.query({ sql, rowsAsArray: false }, parameters, (error: unknown, result: unknown) => {
@@ -280,9 +280,7 @@ class Session {
    * knowing whether the write happened (the request times out instead).
    */
   async text(statement: string): Promise<void> {
-    const running = this.conn.query(statement);
-    await (statement === 'COMMIT' ? running : this.watch(running));
-    this.completed++;
+    await this.statement((done) => this.core().query(statement, done), statement !== 'COMMIT');
   }
 
   async rollback(): Promise<void> {
@@ -295,30 +293,43 @@ class Session {
     }
   }
 
-  private async run(query: BoundQuery): Promise<unknown> {
-    const [result] = await this.watch(this.conn.execute({ sql: query.sql, rowsAsArray: true }, query.params.map(wireValue) as never[]));
-    this.completed++;
-    return result;
+  private run(query: BoundQuery): Promise<unknown> {
+    const params = query.params.map(wireValue);
+    return this.statement((done) => this.core().execute({ sql: query.sql, rowsAsArray: true }, params, done), true);
+  }
+
+  /** The callback connection under mysql2's promise wrapper (see `statement`). */
+  private core(): CoreConnection {
+    return (this.conn as unknown as { connection: CoreConnection }).connection;
   }
 
   /**
-   * The server cancels a statement at its timeout by itself; one that gets no answer for longer
-   * means a server or network that hangs, and the connection is abandoned so its request can fail.
+   * One statement, answered through mysql2's callback rather than its promise wrapper, which made a
+   * promise and a captured stack per statement and kept each result alive past the next
+   * young-generation GC (measured: about 1 MB promoted per scavenge under 50 concurrent reads).
+   * Watched, it has a watchdog: the server cancels a statement at its timeout by itself, so one that
+   * gets no answer for longer means a server or network that hangs, and the connection is abandoned
+   * so its request can fail.
    */
-  private async watch<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.broken = true;
-        this.conn.destroy();
-        reject(new MysqlNoAnswerError(`no answer from the database within ${this.watchdogMs} ms`));
-      }, this.watchdogMs);
+  private statement<T>(send: (done: (error: unknown, result: T) => void) => void, watched: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const watchdog = watched
+        ? setTimeout(() => {
+            this.broken = true;
+            this.conn.destroy();
+            reject(new MysqlNoAnswerError(`no answer from the database within ${this.watchdogMs} ms`));
+          }, this.watchdogMs)
+        : undefined;
+      send((error, result) => {
+        clearTimeout(watchdog);
+        if (error) {
+          reject(error);
+          return;
+        }
+        this.completed++;
+        resolve(result);
+      });
     });
-    try {
-      return await Promise.race([work, watchdog]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 
@@ -340,8 +351,11 @@ async function withDeadline<T>(work: Promise<T>, ms: number, late: (value: T) =>
   }
 }
 
-interface CoreQuery {
+/** mysql2's connection under its promise wrapper: the same statements, answered by callback. */
+interface CoreConnection {
+  query(sql: string, callback: (error: unknown, result: unknown) => void): void;
   query(options: { sql: string; rowsAsArray: boolean }, values: unknown[], callback: (error: unknown, result: unknown) => void): void;
+  execute(options: { sql: string; rowsAsArray: boolean }, values: unknown[], callback: (error: unknown, result: unknown) => void): void;
 }
 
 /** Rows of a read; a keyset read carries the next page's cursor in column 1. */
