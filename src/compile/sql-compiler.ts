@@ -115,12 +115,17 @@ export abstract class SqlCompiler {
     const core = this.selectCore(plan.table, plan.alias, null, plan.joins, plan.where, plan.groupBy);
     const order = this.orderBy(plan.order);
     // With keyset pagination each row also carries its position, the next page's cursor.
-    const cursor = plan.keyset ? sql`, ${this.jsonArray(plan.keyset.map((e) => this.expr(e)))}` : sql``;
-    const main = sql`select ${this.jsonRow(plan.fields)}${cursor} from ${core}${order}${this.limitOffset(plan.limit, plan.offset)}`;
+    const cursor = plan.keyset ? this.jsonArray(plan.keyset.map((e) => this.expr(e))) : null;
+    const main = this.selectRows(plan.fields, cursor, sql`from ${core}${order}${this.limitOffset(plan.limit, plan.offset)}`);
     // Counting groups needs the grouped rows first; plain counts stay one scan.
     const count = plan.groupBy.length > 0 ? sql`select count(*) from (select 1 from ${core}) as ${this.id('groups')}` : sql`select count(*) from ${core}`;
     const planned = plan.count ? this.plannedCount(plan) : null;
     return { kind: 'read', main: this.finish(main), count: plan.count ? this.finish(count) : null, plannedCount: planned ? this.finish(planned) : null };
+  }
+
+  /** `select <row JSON>[, <cursor>] <from…>`: a read's rows, each one JSON object in column 0. */
+  protected selectRows(fields: readonly Field[], cursor: Sql | null, from: Sql): Sql {
+    return sql`select ${this.jsonRow(fields)}${cursor ? sql`, ${cursor}` : sql``} ${from}`;
   }
 
   /** A query whose one value estimates the read's row count from planner statistics, or null. */
@@ -159,8 +164,13 @@ export abstract class SqlCompiler {
 
   /** The rows of a to-many embedding, each a JSON object in column "j", for `jsonArrayOf`. */
   protected subRows(sub: SubRead): Sql {
+    return sql`select ${this.jsonRow(sub.fields)} as ${this.id('j')} ${this.subRowsFrom(sub)}`;
+  }
+
+  /** `from … order by … limit …` of a to-many embedding's rows. */
+  protected subRowsFrom(sub: SubRead): Sql {
     const core = this.selectCore(sub.table, sub.alias, sub.through, sub.joins, sub.where, sub.groupBy);
-    return sql`select ${this.jsonRow(sub.fields)} as ${this.id('j')} from ${core}${this.orderBy(sub.order)}${this.limitOffset(sub.limit, sub.offset)}`;
+    return sql`from ${core}${this.orderBy(sub.order)}${this.limitOffset(sub.limit, sub.offset)}`;
   }
 
   /** The JSON array of a to-many embedding; each engine aggregates with its own function. */
@@ -327,7 +337,7 @@ export abstract class SqlCompiler {
     return this.jsonObject(fields.map((f) => [f.name, this.fieldValue(f)]));
   }
 
-  private fieldValue(f: Field): Sql {
+  protected fieldValue(f: Field): Sql {
     if ('expr' in f) return this.jsonValue(f);
     if (f.kind === 'object') return sql`case when ${this.expr(f.nullWhen)} is null then null else ${this.jsonRow(f.fields)} end`;
     return this.embedArray(f.sub);

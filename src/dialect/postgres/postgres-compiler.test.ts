@@ -28,7 +28,7 @@ const limit: Param = { kind: 'limit', ref: null, max: 1000 };
 
 const cases: { name: string; plan: QueryPlan; sql: string; params: unknown[] }[] = [
   {
-    name: 'read: compact JSON from to_json, numeric filter, order and limit',
+    name: 'read: rows as row_to_json over named columns, numeric filter, order and limit',
     plan: {
       kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null,
       fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }, { name: 'on', expr: { kind: 'column', column: active }, cast: null }, { name: 'photo', expr: { kind: 'column', column: photo }, cast: null }],
@@ -36,8 +36,18 @@ const cases: { name: string; plan: QueryPlan; sql: string; params: unknown[] }[]
       order: [{ expr: { kind: 'column', column: price }, direction: 'desc', nulls: null }, { expr: { kind: 'column', column: id }, direction: 'asc', nulls: null }],
       limit, offset: null, count: true,
     },
-    sql: `select ('{"id":'::text || coalesce(to_json("id")::text, 'null') || ',"on":'::text || coalesce(to_json("active")::text, 'null') || ',"photo":'::text || coalesce(to_json(replace(encode("photo", 'base64'), chr(10), ''))::text, 'null') || '}')::json from "public"."items" where "price" >= $1 order by "price" desc nulls first, "id" asc limit 1000`,
+    sql: `select row_to_json("rg_row") from (select "id" as "id", "active" as "on", replace(encode("photo", 'base64'), chr(10), '') as "photo" from "public"."items" where "price" >= $1 order by "price" desc nulls first, "id" asc limit 1000) as "rg_row"`,
     params: [v(0, 'numeric', 'price')],
+  },
+  {
+    name: 'read with a keyset cursor: compact JSON concatenated from to_json, the cursor beside it',
+    plan: {
+      kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: [{ kind: 'column', column: id }],
+      fields: [{ name: 'id', expr: { kind: 'column', column: id }, cast: null }, { name: 'photo', expr: { kind: 'column', column: photo }, cast: null }],
+      where: null, order: [{ expr: { kind: 'column', column: id }, direction: 'asc', nulls: null }], limit, offset: null, count: false,
+    },
+    sql: `select ('{"id":'::text || coalesce(to_json("id")::text, 'null') || ',"photo":'::text || coalesce(to_json(replace(encode("photo", 'base64'), chr(10), ''))::text, 'null') || '}')::json, ('[' || coalesce(to_json("id")::text, 'null') || ']')::json from "public"."items" order by "id" asc limit 1000`,
+    params: [],
   },
   {
     name: 'read: pattern operators on the text of a non-text column, JSON paths with typed keys, casts',
@@ -56,7 +66,7 @@ const cases: { name: string; plan: QueryPlan; sql: string; params: unknown[] }[]
       },
       order: [], limit, offset: null, count: false,
     },
-    sql: `select ('{"n":'::text || coalesce(to_json("data" -> $1::text ->> $2::integer)::text, 'null') || ',"p":'::text || coalesce(to_json(("price")::text)::text, 'null') || '}')::json from "public"."items" where (("price")::text like $3 or not (("name")::text ~* $4) or ("data" -> $5::text)::jsonb = $6) limit 1000`,
+    sql: `select row_to_json("rg_row") from (select "data" -> $1::text ->> $2::integer as "n", ("price")::text as "p" from "public"."items" where (("price")::text like $3 or not (("name")::text ~* $4) or ("data" -> $5::text)::jsonb = $6) limit 1000) as "rg_row"`,
     params: [k('a'), k(0), v(0, 'text', 'price'), v(1, 'text', 'name'), k('b'), v(2, 'text', 'data')],
   },
   {
@@ -98,13 +108,20 @@ describe('postgres compiler', () => {
     });
   }
 
-  it('has no 100-argument limit: 120 fields in one object, in order', () => {
-    // Names that are not plain are bound, in order; plain ones are literals.
-    const fields = Array.from({ length: 120 }, (_, i) => ({ name: `f ${i}`, expr: { kind: 'column' as const, column: id }, cast: null }));
+  it('names 120 fields of any text as columns, in order, with no parameter for a key', () => {
+    const fields = Array.from({ length: 120 }, (_, i) => ({ name: `f "${i}"`, expr: { kind: 'column' as const, column: id }, cast: null }));
     const compiled = dialect.compiler.compile({ kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null, fields, where: null, order: [], limit, offset: null, count: false });
-    expect(compiled.main.sql).not.toContain('json_build_object');
-    expect(compiled.main.params.slice(0, 2)).toEqual([k('{"f 0":'), k(',"f 1":')]);
-    expect(compiled.main.params).toHaveLength(120);
+    expect(compiled.main.sql.startsWith('select row_to_json("rg_row") from (select "id" as "f ""0""", "id" as "f ""1""", ')).toBe(true);
+    expect(compiled.main.sql).toContain('"id" as "f ""119"""');
+    expect(compiled.main.params).toEqual([]);
+  });
+
+  it('concatenates a row with a key longer than an identifier, which PostgreSQL would cut, binding that key', () => {
+    const long = 'k'.repeat(64);
+    const fields = [{ name: 'id', expr: { kind: 'column' as const, column: id }, cast: null }, { name: long, expr: { kind: 'column' as const, column: id }, cast: null }];
+    const compiled = dialect.compiler.compile({ kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null, fields, where: null, order: [], limit, offset: null, count: false });
+    expect(compiled.main.sql).not.toContain('row_to_json');
+    expect(compiled.main.params).toEqual([k(`,"${long}":`)]);
   });
 
   it('refuses a JSON path on a column that is not json or jsonb with a 400', () => {
@@ -134,6 +151,47 @@ describe.skipIf(reason !== null)('postgres compiler output on PostgreSQL', () =>
   it('is accepted by PostgreSQL', async () => {
     for (const [i, c] of cases.entries()) {
       await expect(client.query(`PREPARE p${i} AS ${c.sql}`), c.name).resolves.toBeDefined();
+    }
+  });
+
+  it('prints the same JSON text through row_to_json as through the concatenation, for every kind of value', async () => {
+    await client.query(
+      'create table kinds (id integer primary key, t text, n numeric, f double precision, b boolean, j json, jb jsonb, ts timestamptz, d date, a integer[], by bytea, big bigint, tm time, u uuid)',
+    );
+    await client.query(
+      `insert into kinds values
+        (1, E'quote " backslash \\\\ newline \\n tab \\t \u00e9 \u{1F600}', 12.50, 'NaN', true, '{"a": [1, 2]}', '{"b": {"c": null}}', '2026-01-02 03:04:05.678+02', '2026-12-03', '{1,NULL,3}', '\\x00ff', 9007199254740993, '12:34:56.5', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+        (2, null, null, 1e-7, false, 'null', '[]', null, null, null, null, -1, null, null),
+        (3, '', -0.0, '-Infinity', null, null, null, 'infinity', '-infinity', '{}', '', 0, '00:00', null)`,
+    );
+    const kinds: [string, Column['type'], string][] = [
+      ['id', 'integer', 'integer'], ['t', 'text', 'text'], ['n', 'numeric', 'numeric'], ['f', 'number', 'double precision'], ['b', 'boolean', 'boolean'],
+      ['j', 'json', 'json'], ['jb', 'json', 'jsonb'], ['ts', 'timestamptz', 'timestamp with time zone'], ['d', 'date', 'date'], ['a', 'unknown', 'integer[]'],
+      ['by', 'blob', 'bytea'], ['big', 'bigint', 'bigint'], ['tm', 'time', 'time without time zone'], ['u', 'uuid', 'uuid'],
+    ];
+    const columns = kinds.map(([n, type, native]) => col(n, type, native));
+    const table = makeTable({
+      name: 'kinds', namespace: 'public', kind: 'table', columns, primaryKey: ['id'], rowidKey: null,
+      foreignKeys: [], uniqueConstraints: [], checkConstraints: [], insertable: true, updatable: true, deletable: true, comment: null,
+    });
+    // Renamed and repeated keys too, as select=alias:column and a column given twice produce them.
+    const fields = [...columns.map((c) => ({ name: c.name, expr: { kind: 'column' as const, column: c }, cast: null })), { name: 'say "hi"', expr: { kind: 'column' as const, column: columns[1]! }, cast: null }, { name: 'id', expr: { kind: 'column' as const, column: columns[0]! }, cast: null }];
+    const order = [{ expr: { kind: 'column' as const, column: columns[0]! }, direction: 'asc' as const, nulls: null }];
+    const plan = { kind: 'read' as const, table, alias: null, joins: [], groupBy: [], fields, where: null, order, limit, offset: null, count: false };
+    const dialect = openPostgresDialect('postgres://nobody@127.0.0.1:1/none', { statementTimeoutMs: 1000, poolSize: 1 });
+    try {
+      const objects = dialect.compiler.compile({ ...plan, keyset: null });
+      const concatenated = dialect.compiler.compile({ ...plan, keyset: [order[0]!.expr] });
+      expect(objects.main.sql).toContain('row_to_json');
+      expect(concatenated.main.sql).not.toContain('row_to_json');
+      const run = async (q: { sql: string; params: readonly unknown[] }) =>
+        (await client.query({ text: q.sql, values: q.params.map((p) => (p as { value: unknown }).value), rowMode: 'array', types: { getTypeParser: () => (v: string) => v } as never })).rows.map((r) => r[0]);
+      const viaRowToJson = await run(objects.main);
+      expect(viaRowToJson).toHaveLength(3);
+      expect(viaRowToJson).toEqual(await run(concatenated.main));
+      expect(JSON.parse(viaRowToJson[0] as string)).toMatchObject({ t: 'quote " backslash \\ newline \n tab \t \u00e9 \u{1F600}', n: 12.5, f: 'NaN', jb: { b: { c: null } }, by: 'AP8=', 'say "hi"': 'quote " backslash \\ newline \n tab \t \u00e9 \u{1F600}' });
+    } finally {
+      await dialect.driver.close();
     }
   });
 });

