@@ -36,7 +36,7 @@ const cases: { name: string; plan: QueryPlan; sql: string; params: unknown[] }[]
       order: [{ expr: { kind: 'column', column: price }, direction: 'desc', nulls: null }, { expr: { kind: 'column', column: id }, direction: 'asc', nulls: null }],
       limit, offset: null, count: true,
     },
-    sql: `select row_to_json("rg_row") from (select "id" as "id", "active" as "on", replace(encode("photo", 'base64'), chr(10), '') as "photo" from "public"."items" where "price" >= $1 order by "price" desc nulls first, "id" asc limit 1000) as "rg_row"`,
+    sql: `select row_to_json("rg_row".*) from (select "id" as "id", "active" as "on", replace(encode("photo", 'base64'), chr(10), '') as "photo" from "public"."items" where "price" >= $1 order by "price" desc nulls first, "id" asc limit 1000) as "rg_row"`,
     params: [v(0, 'numeric', 'price')],
   },
   {
@@ -66,7 +66,7 @@ const cases: { name: string; plan: QueryPlan; sql: string; params: unknown[] }[]
       },
       order: [], limit, offset: null, count: false,
     },
-    sql: `select row_to_json("rg_row") from (select "data" -> $1::text ->> $2::integer as "n", ("price")::text as "p" from "public"."items" where (("price")::text like $3 or not (("name")::text ~* $4) or ("data" -> $5::text)::jsonb = $6) limit 1000) as "rg_row"`,
+    sql: `select row_to_json("rg_row".*) from (select "data" -> $1::text ->> $2::integer as "n", ("price")::text as "p" from "public"."items" where (("price")::text like $3 or not (("name")::text ~* $4) or ("data" -> $5::text)::jsonb = $6) limit 1000) as "rg_row"`,
     params: [k('a'), k(0), v(0, 'text', 'price'), v(1, 'text', 'name'), k('b'), v(2, 'text', 'data')],
   },
   {
@@ -111,17 +111,18 @@ describe('postgres compiler', () => {
   it('names 120 fields of any text as columns, in order, with no parameter for a key', () => {
     const fields = Array.from({ length: 120 }, (_, i) => ({ name: `f "${i}"`, expr: { kind: 'column' as const, column: id }, cast: null }));
     const compiled = dialect.compiler.compile({ kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null, fields, where: null, order: [], limit, offset: null, count: false });
-    expect(compiled.main.sql.startsWith('select row_to_json("rg_row") from (select "id" as "f ""0""", "id" as "f ""1""", ')).toBe(true);
+    expect(compiled.main.sql.startsWith('select row_to_json("rg_row".*) from (select "id" as "f ""0""", "id" as "f ""1""", ')).toBe(true);
     expect(compiled.main.sql).toContain('"id" as "f ""119"""');
     expect(compiled.main.params).toEqual([]);
   });
 
-  it('concatenates a row with a key longer than an identifier, which PostgreSQL would cut, binding that key', () => {
-    const long = 'k'.repeat(64);
-    const fields = [{ name: 'id', expr: { kind: 'column' as const, column: id }, cast: null }, { name: long, expr: { kind: 'column' as const, column: id }, cast: null }];
-    const compiled = dialect.compiler.compile({ kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null, fields, where: null, order: [], limit, offset: null, count: false });
-    expect(compiled.main.sql).not.toContain('row_to_json');
-    expect(compiled.main.params).toEqual([k(`,"${long}":`)]);
+  it('concatenates a row with a key that cannot be a column name: empty, or longer than PostgreSQL keeps', () => {
+    for (const odd of ['', 'k'.repeat(64)]) {
+      const fields = [{ name: 'id', expr: { kind: 'column' as const, column: id }, cast: null }, { name: odd, expr: { kind: 'column' as const, column: id }, cast: null }];
+      const compiled = dialect.compiler.compile({ kind: 'read', table: items, alias: null, joins: [], groupBy: [], keyset: null, fields, where: null, order: [], limit, offset: null, count: false });
+      expect(compiled.main.sql).not.toContain('row_to_json');
+      expect(compiled.main.params).toEqual([k(`,"${odd}":`)]);
+    }
   });
 
   it('refuses a JSON path on a column that is not json or jsonb with a 400', () => {
@@ -174,8 +175,9 @@ describe.skipIf(reason !== null)('postgres compiler output on PostgreSQL', () =>
       name: 'kinds', namespace: 'public', kind: 'table', columns, primaryKey: ['id'], rowidKey: null,
       foreignKeys: [], uniqueConstraints: [], checkConstraints: [], insertable: true, updatable: true, deletable: true, comment: null,
     });
-    // Renamed and repeated keys too, as select=alias:column and a column given twice produce them.
-    const fields = [...columns.map((c) => ({ name: c.name, expr: { kind: 'column' as const, column: c }, cast: null })), { name: 'say "hi"', expr: { kind: 'column' as const, column: columns[1]! }, cast: null }, { name: 'id', expr: { kind: 'column' as const, column: columns[0]! }, cast: null }];
+    // Renamed and repeated keys too, as select=alias:column and a column given twice produce them,
+    // and the name of the derived table itself.
+    const fields = [...columns.map((c) => ({ name: c.name, expr: { kind: 'column' as const, column: c }, cast: null })), { name: 'say "hi"', expr: { kind: 'column' as const, column: columns[1]! }, cast: null }, { name: 'id', expr: { kind: 'column' as const, column: columns[0]! }, cast: null }, { name: 'rg_row', expr: { kind: 'column' as const, column: columns[0]! }, cast: null }];
     const order = [{ expr: { kind: 'column' as const, column: columns[0]! }, direction: 'asc' as const, nulls: null }];
     const plan = { kind: 'read' as const, table, alias: null, joins: [], groupBy: [], fields, where: null, order, limit, offset: null, count: false };
     const dialect = openPostgresDialect('postgres://nobody@127.0.0.1:1/none', { statementTimeoutMs: 1000, poolSize: 1 });
