@@ -113,6 +113,25 @@ export function executeReadNow(plan: RequestPlan, compiled: CompiledRead, api: A
 }
 
 /**
+ * A read that waits on the engine (PostgreSQL, MySQL, a SQLite read worker), as one promise chain
+ * with no async function in between: fewer promises, and less of each request kept alive while it
+ * waits. Undefined for a read that streams; executeQuery does those.
+ */
+export function executeRead(plan: RequestPlan, compiled: CompiledRead, api: ApiRequest, dialect: Dialect): Promise<ExecuteResult> | undefined {
+  let reading: Promise<ReadResult>;
+  try {
+    if (streamRange(plan, api, dialect)) return undefined;
+    reading = readCounted(plan, compiled, api, dialect, dialect.rowLevelSecurity ? sessionFor(dialect, api.caller) : undefined);
+  } catch (e) {
+    return Promise.reject(toCatalogError(e, dialect));
+  }
+  return reading.then(
+    (result): ExecuteResult => ({ kind: 'read', rows: result.rows, total: result.total, lastCursor: result.lastCursor }),
+    (e: unknown) => Promise.reject(toCatalogError(e, dialect)),
+  );
+}
+
+/**
  * CSV and NDJSON, and any read that may exceed STREAM_ABOVE_ROWS, stream when the engine can:
  * memory stays flat however many rows an export has. Singular, HEAD and keyset reads never do.
  * Null, decided without waiting, for a read that does not stream.

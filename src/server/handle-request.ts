@@ -5,7 +5,7 @@
  */
 import type { HttpInput } from '../request/api-request.js';
 import { planRequest } from '../plan/plan-request.js';
-import { executeQuery, executeReadNow, executeWriteNow, type ExecuteResult } from '../execute/execute-query.js';
+import { executeQuery, executeRead, executeReadNow, executeWriteNow, type ExecuteResult } from '../execute/execute-query.js';
 import { renderResponse, type RenderedResponse } from '../response/render-response.js';
 import type { CachedShape, Runtime } from './runtime.js';
 import { errors } from '../errors/catalog.js';
@@ -23,7 +23,8 @@ import { permissionDenied } from '../plan/access-filter.js';
 
 /**
  * A request the engine answers at once (SQLite reads, and writes while its write lock is free) is
- * answered here without a promise; everything else returns one.
+ * answered here without a promise; everything else returns one. Reads that wait on the engine go
+ * as one promise chain (executeRead).
  */
 export function handleRequest(input: HttpInput, runtime: Runtime, log?: ActionLogger): RenderedResponse | Promise<RenderedResponse> {
   // Clock reads and their formatting cost about a microsecond a request: only when asked for.
@@ -43,8 +44,10 @@ function answerNow(api: ApiRequest, runtime: Runtime, log: ActionLogger | undefi
     const shape = shapeFor(api, runtime);
     if (shape.compiled.kind !== 'read') return undefined;
     if (shape.plan.checks.length > 0) enforceChecks(shape.plan, api);
-    const result = executeReadNow(shape.plan, shape.compiled, api, runtime.dialect);
+    // A read that streams goes the asynchronous way (handleParsed), which logs its query itself.
+    const result = executeReadNow(shape.plan, shape.compiled, api, runtime.dialect) ?? executeRead(shape.plan, shape.compiled, api, runtime.dialect);
     if (result && runtime.options.logLevel === 'debug') log?.debug?.({ sql: shape.compiled.main.sql }, 'query');
+    if (result instanceof Promise) return result.then((later) => respond(shape, later, api, runtime));
     return result && respond(shape, result, api, runtime);
   }
   if (api.action !== 'insert' && api.action !== 'update' && api.action !== 'upsert' && api.action !== 'delete') return undefined;

@@ -58,6 +58,12 @@ function sessionQuery(session: DbSession): BoundQuery {
 /** A statement past its timeout is cancelled by the server; this much longer means the server is gone. */
 const WATCHDOG_GRACE_MS = 2000;
 
+/** Column 0 of each row is its JSON; column 1, when the query has one, the row's keyset cursor: the last one starts the next page. */
+function readResult(rows: unknown[][], total: number | null): ReadResult {
+  const last = rows.length > 0 ? rows[rows.length - 1]! : null;
+  return { rows: rows.map((r) => r[0] as string), total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+}
+
 /**
  * The first column of a count row as a number; null when there is none. A planned count is
  * EXPLAIN's JSON (PostgresCompiler.plannedCount): its top node's "Plan Rows" is the estimate.
@@ -124,24 +130,37 @@ export class PostgresDriver implements Driver {
     this.prelude = { read: `BEGIN READ ONLY; ${settings}`, write: `BEGIN READ WRITE; ${settings}` };
   }
 
-  async read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult> {
+  read(main: BoundQuery, count: BoundQuery | null, session?: DbSession): Promise<ReadResult> {
     // One statement with nothing to set per request: the connection's own settings (pool options)
     // suffice, and a SELECT compiled from a plan changes nothing, so no transaction is needed.
-    if (!count && !session && this.options.singleStatements) {
-      return this.transaction('single', undefined, async (tx) => {
-        const result = (await tx.run(main)).rows;
-        const last = result.length > 0 ? result[result.length - 1] : null;
-        return { rows: result.map((r) => r[0] as string), total: null, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
-      });
-    }
+    if (!count && !session && this.options.singleStatements) return this.readAlone(main, 0);
     return this.transaction('read', session, async (tx) => {
-      const result = (await tx.run(main)).rows;
-      const rows = result.map((r) => r[0] as string);
-      const last = result.length > 0 ? result[result.length - 1] : null;
+      const rows = (await tx.run(main)).rows;
       const total = count ? countOf((await tx.run(count)).rows[0]) : null;
       await tx.end('COMMIT', true);
-      // Column 1, when the query has one, is the row's keyset cursor: the last one starts the next page.
-      return { rows, total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+      return readResult(rows, total);
+    });
+  }
+
+  /**
+   * A read of one statement on a pooled connection as it is, as a promise chain (the commonest
+   * request: no async function to keep alive while it waits). A connection found dead before the
+   * statement ran is given up and the read tried on another, as transaction() does.
+   */
+  private readAlone(main: BoundQuery, attempt: number): Promise<ReadResult> {
+    return this.pool.connect().then((client) => {
+      const tx = new Transaction(client, this.options.statementTimeoutMs + WATCHDOG_GRACE_MS, this.prepared);
+      return tx.run(main).then(
+        (result) => {
+          tx.release(this.isWornOut(client));
+          return readResult(result.rows, null);
+        },
+        (e: unknown) => {
+          tx.release(this.isWornOut(client));
+          if (attempt < this.options.poolSize && tx.droppedBy(e)) return this.readAlone(main, attempt + 1);
+          throw tx.lost ?? e;
+        },
+      );
     });
   }
 
@@ -239,7 +258,7 @@ export class PostgresDriver implements Driver {
    * fresh connection, so the first request after a restart does not fail for nothing.
    */
   private async transaction<T>(
-    mode: 'read' | 'write' | 'single' | 'single-write',
+    mode: 'read' | 'write' | 'single-write',
     session: DbSession | undefined,
     work: (tx: Transaction) => Promise<T>,
     attempt = 0,
@@ -385,18 +404,24 @@ class Transaction {
    * still unanswered well after that means the server or the network is gone; the connection is
    * destroyed, which fails the statement at once instead of when TCP gives up (minutes).
    */
-  private async guarded<R>(send: () => Promise<R>): Promise<R> {
-    if (this.lost) throw this.lost;
-    this.watchdog = setTimeout(() => {
+  private guarded<R>(send: () => Promise<R>): Promise<R> {
+    if (this.lost) return Promise.reject(this.lost);
+    const watchdog = setTimeout(() => {
       this.broken = true;
       this.timedOut = true;
       this.lost ??= new ConnectionLostError('the database stopped answering');
       this.release(true);
     }, this.watchdogMs);
-    try {
-      return await send();
-    } finally {
-      clearTimeout(this.watchdog);
-    }
+    this.watchdog = watchdog;
+    return send().then(
+      (result) => {
+        clearTimeout(watchdog);
+        return result;
+      },
+      (e: unknown) => {
+        clearTimeout(watchdog);
+        throw e;
+      },
+    );
   }
 }
