@@ -121,8 +121,11 @@ export interface Dialect {
   readonly rowLevelSecurity?: boolean;
   /** Reads the catalog of one namespace (the default when absent) into the neutral model. */
   introspect(version: number, namespace?: string): Promise<Schema>;
-  /** A request value already converted to its JS type, as this engine's driver wants it bound. */
-  toDriverValue(value: unknown, type: ColumnType): unknown;
+  /**
+   * A request value already converted to its JS type, as this engine's driver wants it bound;
+   * `text` is the request's text it was converted from, when there is one.
+   */
+  toDriverValue(value: unknown, type: ColumnType, text?: string): unknown;
   /**
    * Runs `work` in one transaction with a Kysely bound to it (actions, hooks). Commits when it
    * resolves, rolls back when it throws or when `rollback` is set. Read-only work may run outside

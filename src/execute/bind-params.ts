@@ -29,8 +29,10 @@ function bindParam(param: CompiledParam, api: ApiRequest, dialect: Dialect, slot
     case 'slot':
       if (!slots || !(param.name in slots)) throw new Error(`slot '${param.name}' was not supplied by the driver`);
       return slots[param.name];
-    case 'value':
-      return dialect.toDriverValue(convertValue(api.values[param.ref], param.type, param.column), param.type);
+    case 'value': {
+      const text = api.values[param.ref];
+      return dialect.toDriverValue(convertValue(text, param.type, param.column), param.type, text);
+    }
     case 'const':
       return param.value;
     case 'rule': {

@@ -49,6 +49,21 @@ describe.skipIf(reason !== null)('demo shop on PostgreSQL', () => {
     expect(order).toEqual([{ id: data.orders[5].id, status: data.orders[5].status, total: data.orders[5].total }]);
   });
 
+  it('reads an integer as PostgreSQL reads the text the client sent: signs and leading zeros, and range errors', async () => {
+    // Integers are bound as the request's text on PostgreSQL (postgres-dialect.ts toPostgresValue).
+    for (const url of ['/products?id=eq.005&select=id', '/products?id=eq.%2B5&select=id', '/products?id=in.(005,6)&select=id&order=id', '/products/005?select=id']) {
+      const res = await server.app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.json(), url).toEqual(url.includes('in.') ? [{ id: 5 }, { id: 6 }] : url.includes('/005') ? { id: 5 } : [{ id: 5 }]);
+    }
+    const big = await server.app.inject({ url: '/products?id=eq.99999999999999999999' });
+    expect(big.statusCode).toBe(400);
+    expect(big.json().code).toBe('22003');
+    const small = await server.app.inject({ url: '/order_items?quantity=eq.3000000000&select=quantity' });
+    expect(small.statusCode).toBe(400);
+    expect(small.json().code).toBe('22003');
+  });
+
   it('is served with its keys, enums and search', async () => {
     const doc = (await server.app.inject({ url: '/_/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/products', '/order_items', '/customers']));
