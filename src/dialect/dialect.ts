@@ -25,6 +25,12 @@ export interface ReadResult {
   readonly lastCursor?: string | null;
 }
 
+/** A read's result from its raw rows: column 0 is each row's JSON; column 1, when the query has one, the row's keyset cursor (the last one starts the next page). */
+export function readResultOf(rows: readonly (readonly unknown[])[], total: number | null): ReadResult {
+  const last = rows.length > 0 ? rows[rows.length - 1]! : null;
+  return { rows: rows.map((r) => r[0] as string), total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
+}
+
 export interface WriteResult {
   /** Per written row, the returned columns (JSON text), when the statement returns any. */
   readonly rows: readonly (readonly string[])[];

@@ -8,7 +8,7 @@
 import { Kysely, MysqlDialect } from 'kysely';
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import type { Binder, BoundQuery, CompiledWrite, Driver, ReadResult, WriteOptions, WriteResult } from '../dialect.js';
+import { readResultOf, type Binder, type BoundQuery, type CompiledWrite, type Driver, type ReadResult, type WriteOptions, type WriteResult } from '../dialect.js';
 import type { CompiledQuery } from '../../compile/sql-compiler.js';
 import { MysqlConflictError, MysqlWriteRaceError, translateMysqlError } from './mysql-errors.js';
 import { streamMysqlRows } from './mysql-stream.js';
@@ -55,7 +55,7 @@ export class MysqlDriver implements Driver {
 
   async read(main: BoundQuery, count: BoundQuery | null): Promise<ReadResult> {
     return this.session(async (s) => {
-      if (!count) return readResult(await s.rows(main), null);
+      if (!count) return readResultOf(await s.rows(main), null);
       // One snapshot for both, so the total matches the page; READ ONLY skips InnoDB's write bookkeeping.
       await s.text('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       try {
@@ -63,7 +63,7 @@ export class MysqlDriver implements Driver {
         const total = await s.rows(count);
         await s.text('COMMIT');
         // A planned count without statistics yields NULL; the caller then counts exactly.
-        return readResult(rows, total.length > 0 && total[0][0] !== null ? Number(total[0][0]) : null);
+        return readResultOf(rows, total.length > 0 && total[0][0] !== null ? Number(total[0][0]) : null);
       } catch (e) {
         await s.rollback();
         throw e;
@@ -359,12 +359,6 @@ interface CoreConnection {
   query(sql: string, callback: (error: unknown, result: unknown) => void): void;
   query(options: { sql: string; rowsAsArray: boolean }, values: unknown[], callback: (error: unknown, result: unknown) => void): void;
   execute(options: { sql: string; rowsAsArray: boolean }, values: unknown[], callback: (error: unknown, result: unknown) => void): void;
-}
-
-/** Rows of a read; a keyset read carries the next page's cursor in column 1. */
-function readResult(rows: Row[], total: number | null): ReadResult {
-  const last = rows[rows.length - 1];
-  return { rows: rows.map((r) => r[0] as string), total, lastCursor: last && last.length > 1 ? (last[1] as string) : null };
 }
 
 function asStrings(row: Row): string[] {
