@@ -38,11 +38,7 @@ export async function executeQuery(
   try {
     // Row-level security mode only; the default path passes nothing.
     const session = dialect.rowLevelSecurity ? sessionFor(dialect, api.caller) : undefined;
-    if (compiled.kind === 'read') {
-      const stream = streamed(plan, compiled, api, dialect, session);
-      if (stream) return await stream;
-      return { kind: 'read', ...(await readCounted(plan, compiled, api, dialect, session)) };
-    }
+    if (compiled.kind === 'read') return await (executeRead(plan, compiled, api, dialect) ?? streamed(plan, compiled, api, dialect, session)!);
     const write = writeOf(plan, compiled, api, dialect, session, options.inTransaction);
     // A transient conflict (another process holding SQLite's lock, a deadlock, a serialization
     // failure) is retried with backoff, unless the caller holds the transaction.
